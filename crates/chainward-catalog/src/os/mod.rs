@@ -1,0 +1,3 @@
+//! Operating-system package databases.
+
+pub mod rpm;

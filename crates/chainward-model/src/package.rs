@@ -1,0 +1,108 @@
+use crate::Digest;
+use crate::purl::{PurlContext, build_purl};
+
+/// The package ecosystem, which decides the purl type and the version scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    /// Debian packages from the dpkg database.
+    Deb,
+    /// Alpine packages from the apk database.
+    Apk,
+    /// RPM packages from the rpm database.
+    Rpm,
+}
+
+impl Ecosystem {
+    /// The purl type (purl-spec PURL-TYPES).
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Self::Deb => "deb",
+            Self::Apk => "apk",
+            Self::Rpm => "rpm",
+        }
+    }
+
+    /// Whether packages of this ecosystem belong to the operating system.
+    pub fn is_os(self) -> bool {
+        matches!(self, Self::Deb | Self::Apk | Self::Rpm)
+    }
+}
+
+/// The source package a binary package was built from: dpkg `Source:`, apk origin, rpm SOURCERPM.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourcePackage {
+    /// Source package name.
+    pub name: String,
+    /// Source version, when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// Where a package was found: the evidence file and the layer that last wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// Absolute path inside the image or scanned tree, e.g. `/var/lib/dpkg/status`.
+    pub path: String,
+    /// The digest of the layer blob that last wrote the file, for layered images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Digest>,
+}
+
+/// A package found inside an image or tree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Package {
+    /// The ecosystem.
+    #[serde(rename = "type")]
+    pub ecosystem: Ecosystem,
+    /// The package name as its ecosystem spells it.
+    pub name: String,
+    /// The full version as the ecosystem's version scheme compares it: dpkg
+    /// `[epoch:]upstream[-revision]`, apk `1.2.3-r0`, rpm `[epoch:]version-release`.
+    pub version: String,
+    /// The architecture, as the package database records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// The source package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePackage>,
+    /// RPM only: the source rpm file name (`SOURCERPM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_rpm: Option<String>,
+    /// Licenses as recorded (free text or SPDX expressions; not normalised).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    /// Vendor or maintainer, when the database records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// Evidence: where the package was read from.
+    #[serde(default)]
+    pub locations: Vec<Location>,
+}
+
+impl Package {
+    /// A package with just ecosystem, name and version.
+    pub fn new(ecosystem: Ecosystem, name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            arch: None,
+            source: None,
+            source_rpm: None,
+            licenses: Vec::new(),
+            supplier: None,
+            locations: Vec::new(),
+        }
+    }
+
+    /// The Package URL of this package in the given distro context.
+    pub fn purl(&self, ctx: &PurlContext) -> String {
+        build_purl(self, ctx)
+    }
+
+    /// For RPM versions `[epoch:]version-release`: the epoch, if any.
+    pub fn rpm_epoch(&self) -> Option<&str> {
+        self.version.split_once(':').map(|(e, _)| e)
+    }
+}

@@ -1,0 +1,2 @@
+//! SBOM writers. (Being written by a helper.)
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! The chainward command line.
+fn main() {}

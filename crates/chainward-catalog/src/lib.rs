@@ -1,4 +1,131 @@
 //! Catalogers: find the packages inside an image's merged file tree.
+//!
+//! Each cataloger says which files it needs ([`Cataloger::wants`], decided from the path
+//! alone because compressed layers are read once) and then reads them from the finished
+//! tree. Problems with one file are warnings that name the file; the scan goes on.
 #![deny(missing_docs)]
 
 pub mod os;
+pub mod os_release;
+mod provenance;
+
+use chainward_image::{FileTree, Interest};
+use chainward_model::{LayerFacts, OsRelease, Package};
+
+pub use provenance::introducing_layers;
+
+/// A problem with one input file; cataloging went on without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The cataloger that met it.
+    pub cataloger: &'static str,
+    /// The file (absolute path in the image).
+    pub path: String,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.cataloger, self.path, self.message)
+    }
+}
+
+/// What a cataloger sees.
+pub struct CatalogContext<'a> {
+    /// The merged file tree.
+    pub tree: &'a FileTree,
+    /// The image's layers (to turn layer indexes into digests).
+    pub layers: &'a [LayerFacts],
+    /// The detected operating system.
+    pub os: Option<&'a OsRelease>,
+}
+
+impl CatalogContext<'_> {
+    /// The digest of layer `i`, if the image has layers.
+    pub fn layer_digest(&self, i: Option<usize>) -> Option<chainward_model::Digest> {
+        i.and_then(|i| self.layers.get(i)).map(|l| l.digest.clone())
+    }
+}
+
+/// Packages and warnings from one cataloger.
+#[derive(Debug, Default)]
+pub struct CatalogOutput {
+    /// The packages found.
+    pub packages: Vec<Package>,
+    /// Files that could not be read or parsed.
+    pub warnings: Vec<Warning>,
+}
+
+/// Finds one kind of package.
+pub trait Cataloger: Sync {
+    /// A short name, e.g. `dpkg`.
+    fn name(&self) -> &'static str;
+    /// Whether the layer walk should keep this file's content (`path` has no leading `/`).
+    fn wants(&self, path: &str, size: u64) -> bool;
+    /// Reads the packages from the tree.
+    fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput;
+}
+
+/// The catalogers chainward runs by default.
+pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
+    vec![
+        Box::new(os::dpkg::DpkgCataloger),
+        Box::new(os::apk::ApkCataloger),
+        Box::new(os::rpmdb::RpmCataloger),
+    ]
+}
+
+/// A set of catalogers, which is also the walk's [`Interest`].
+pub struct CatalogerSet {
+    catalogers: Vec<Box<dyn Cataloger>>,
+}
+
+impl CatalogerSet {
+    /// The default set.
+    pub fn default_set() -> Self {
+        Self {
+            catalogers: default_catalogers(),
+        }
+    }
+
+    /// A chosen set.
+    pub fn new(catalogers: Vec<Box<dyn Cataloger>>) -> Self {
+        Self { catalogers }
+    }
+
+    /// Runs every cataloger over a finished tree.
+    pub fn catalog(&self, tree: &FileTree, layers: &[LayerFacts]) -> Catalog {
+        let os = os_release::detect(tree);
+        let ctx = CatalogContext {
+            tree,
+            layers,
+            os: os.as_ref(),
+        };
+        let mut packages = Vec::new();
+        let mut warnings = Vec::new();
+        for c in &self.catalogers {
+            let out = c.catalog(&ctx);
+            packages.extend(out.packages);
+            warnings.extend(out.warnings);
+        }
+        Catalog { os, packages, warnings }
+    }
+}
+
+impl Interest for CatalogerSet {
+    fn wants(&self, path: &str, size: u64) -> bool {
+        os_release::wants(path) || self.catalogers.iter().any(|c| c.wants(path, size))
+    }
+}
+
+/// Everything found in a tree.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// The operating system, if one was recognised.
+    pub os: Option<OsRelease>,
+    /// Every package.
+    pub packages: Vec<Package>,
+    /// Files that could not be read or parsed.
+    pub warnings: Vec<Warning>,
+}

@@ -1,0 +1,558 @@
+//! The layer walk: one pass over each layer's tar stream, in parallel across layers,
+//! recording every entry and keeping the contents the catalogers asked for.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use chainward_model::Digest;
+use sha2::{Digest as _, Sha256};
+
+use crate::manifest::Compression;
+use crate::source::BlobFile;
+use crate::tar::{EntryType, Seeking, SkipRead, Streaming, TarError, TarReader};
+use crate::tree::{Content, NodeKind};
+
+/// Bounds that keep hostile images from exhausting memory or time.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest file whose content is kept in memory for a cataloger.
+    pub max_file_size: u64,
+    /// The most bytes all layers together may inflate to (stops decompression bombs).
+    pub max_image_size: u64,
+    /// The most entries all layers together may hold.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_size: 256 * 1024 * 1024,
+            max_image_size: 32 * 1024 * 1024 * 1024,
+            max_entries: 4_000_000,
+        }
+    }
+}
+
+/// Which files' contents the catalogers want kept (decided from path and size alone,
+/// because a compressed layer can be read only once).
+pub trait Interest: Sync {
+    /// `path` is normalised: relative to the image root, no leading `/`.
+    fn wants(&self, path: &str, size: u64) -> bool;
+}
+
+/// Wants every file (for tests and small trees).
+pub struct Everything;
+
+impl Interest for Everything {
+    fn wants(&self, _path: &str, _size: u64) -> bool {
+        true
+    }
+}
+
+/// Why a layer could not be walked.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    /// The blob file could not be opened or read.
+    #[error("layer {layer}: reading {path}: {source}")]
+    Io {
+        /// The layer's digest or name.
+        layer: String,
+        /// The file.
+        path: String,
+        /// The IO error.
+        source: io::Error,
+    },
+    /// The tar stream is malformed or too large.
+    #[error("layer {layer}: {source}")]
+    Tar {
+        /// The layer's digest or name.
+        layer: String,
+        /// The tar error.
+        source: TarError,
+    },
+    /// The blob's bytes do not hash to the digest its descriptor names.
+    #[error("layer blob digest mismatch: the manifest names {expected}, the bytes hash to {actual}")]
+    DigestMismatch {
+        /// The digest named by the manifest.
+        expected: Digest,
+        /// The digest of the bytes read.
+        actual: Digest,
+    },
+    /// The blob is verified with an algorithm chainward cannot compute.
+    #[error("layer {layer}: cannot verify digest algorithm {algorithm:?} (only sha256)")]
+    UnsupportedDigest {
+        /// The layer's digest.
+        layer: String,
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// The layers hold more entries than [`Limits::max_entries`].
+    #[error("image has more than {limit} file entries")]
+    TooManyEntries {
+        /// The bound.
+        limit: u64,
+    },
+    /// The layers inflate to more than [`Limits::max_image_size`].
+    #[error("image inflates past the size bound of {limit} bytes (a decompression bomb?); raise --max-image-size if it is genuine")]
+    ImageTooLarge {
+        /// The bound.
+        limit: u64,
+    },
+}
+
+/// One entry of one layer, normalised.
+#[derive(Debug, Clone)]
+pub struct LayerEntry {
+    /// Normalised path (no leading `/`, no `.`/`..` components).
+    pub path: String,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Size of the file's data.
+    pub size: u64,
+    /// Mode bits.
+    pub mode: u32,
+    /// Content, when kept or addressable.
+    pub content: Content,
+}
+
+/// A layer entry's kind, including the OCI whiteouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A node of the final tree.
+    Node(NodeKind),
+    /// `.wh.NAME`: deletes `path` from lower layers.
+    Whiteout,
+    /// `.wh..wh..opq`: hides every lower-layer child of the directory `path`.
+    OpaqueWhiteout,
+}
+
+/// Every entry of one layer, in archive order.
+#[derive(Debug, Default)]
+pub struct LayerIndex {
+    /// The entries.
+    pub entries: Vec<LayerEntry>,
+    /// Entries whose names had to be clamped inside the root (`..`, absolute names).
+    pub clamped_paths: Vec<String>,
+}
+
+/// Normalises an archive path inside the image root: strips `/` and `./`, resolves `..`
+/// lexically and clamps it at the root, so no name can address anything outside the image
+/// (as containerd's `fs.RootPath` does). Returns the path and whether clamping happened.
+pub fn normalize_path(raw: &str) -> (String, bool) {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut clamped = raw.starts_with('/');
+    for comp in raw.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    clamped = true;
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    (parts.join("/"), clamped)
+}
+
+/// Shared counters so that bounds hold across layers walked in parallel.
+#[derive(Debug, Default)]
+pub struct Budget {
+    bytes: AtomicU64,
+    entries: AtomicU64,
+}
+
+impl Budget {
+    fn charge(&self, limits: &Limits, bytes: u64, entries: u64) -> Result<(), WalkError> {
+        let b = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if b > limits.max_image_size {
+            return Err(WalkError::ImageTooLarge {
+                limit: limits.max_image_size,
+            });
+        }
+        let e = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
+        if e > limits.max_entries {
+            return Err(WalkError::TooManyEntries {
+                limit: limits.max_entries,
+            });
+        }
+        Ok(())
+    }
+
+    fn remaining_bytes(&self, limits: &Limits) -> u64 {
+        limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed))
+    }
+}
+
+/// Where an uncompressed tar stream's data lives, so content can be read later by offset.
+#[derive(Debug, Clone)]
+pub struct Addressable {
+    /// The file.
+    pub path: Arc<Path>,
+    /// Offset of the tar stream within the file.
+    pub base: u64,
+}
+
+/// Walks one tar stream. `addressable` is set when the stream is an uncompressed region of
+/// a file, so that entries not kept can still be read later by offset.
+pub fn walk_tar<R: SkipRead>(
+    reader: R,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+    addressable: Option<&Addressable>,
+) -> Result<(LayerIndex, R), WalkError> {
+    let tar_err = |source| WalkError::Tar {
+        layer: layer_name.to_owned(),
+        source,
+    };
+    let mut tar = TarReader::new(reader, budget.remaining_bytes(limits));
+    let mut index = LayerIndex::default();
+    let mut charged: u64 = 0;
+    while let Some(entry) = tar.next_entry().map_err(|e| match e {
+        TarError::TooLarge { .. } => WalkError::ImageTooLarge {
+            limit: limits.max_image_size,
+        },
+        e => tar_err(e),
+    })? {
+        budget.charge(limits, 0, 1)?;
+        let raw = String::from_utf8_lossy(&entry.path);
+        let (path, clamped) = normalize_path(&raw);
+        if clamped {
+            index.clamped_paths.push(raw.into_owned());
+        }
+        if path.is_empty() {
+            continue; // the root directory itself
+        }
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (d, b),
+            None => ("", path.as_str()),
+        };
+        if base == ".wh..wh..opq" {
+            index.entries.push(LayerEntry {
+                path: dir.to_owned(),
+                kind: EntryKind::OpaqueWhiteout,
+                size: 0,
+                mode: 0,
+                content: Content::None,
+            });
+            continue;
+        }
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
+            index.entries.push(LayerEntry {
+                path: target,
+                kind: EntryKind::Whiteout,
+                size: 0,
+                mode: 0,
+                content: Content::None,
+            });
+            continue;
+        }
+        let link = entry.link.as_deref().map(|l| String::from_utf8_lossy(l).into_owned());
+        let kind = match entry.entry_type {
+            EntryType::File => NodeKind::File,
+            EntryType::Directory => NodeKind::Dir,
+            EntryType::Symlink => NodeKind::Symlink(link.unwrap_or_default()),
+            EntryType::Hardlink => {
+                let (target, clamped) = normalize_path(&link.unwrap_or_default());
+                if clamped {
+                    index.clamped_paths.push(format!("{path} (hard link target)"));
+                }
+                NodeKind::Hardlink(target)
+            }
+            EntryType::Other(_) => NodeKind::Other,
+        };
+        let mut content = Content::None;
+        if kind == NodeKind::File {
+            if interest.wants(&path, entry.size) {
+                if entry.size > limits.max_file_size {
+                    content = Content::TooLarge;
+                } else if let Some(data) = tar.read_data(limits.max_file_size).map_err(tar_err)? {
+                    content = Content::Captured(Arc::from(data));
+                }
+            } else if let Some(a) = addressable {
+                content = Content::Region {
+                    path: a.path.clone(),
+                    offset: a.base + entry.data_offset,
+                    len: entry.size,
+                };
+            }
+        }
+        index.entries.push(LayerEntry {
+            path,
+            kind: EntryKind::Node(kind),
+            size: entry.size,
+            mode: entry.mode,
+            content,
+        });
+        // Charge the shared byte budget as we go so parallel layers see each other's use.
+        let pos = tar.position();
+        budget.charge(limits, pos - charged, 0)?;
+        charged = pos;
+    }
+    let pos = tar.position();
+    budget.charge(limits, pos.saturating_sub(charged), 0)?;
+    Ok((index, tar.into_inner()))
+}
+
+/// A reader over the bytes `offset..offset+len` of a file.
+pub struct FileRegion {
+    file: File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl FileRegion {
+    /// Opens the region.
+    pub fn open(path: &Path, offset: u64, len: u64) -> io::Result<Self> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(Self {
+            file,
+            start: offset,
+            len,
+            pos: 0,
+        })
+    }
+}
+
+impl Read for FileRegion {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len - self.pos;
+        if left == 0 {
+            return Ok(0);
+        }
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let got = self.file.read(&mut buf[..n])?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+impl Seek for FileRegion {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start of region"))?;
+        // Seeking past the end is allowed (reads then return EOF), as for files.
+        self.file.seek(SeekFrom::Start(self.start + target))?;
+        self.pos = target.min(self.len);
+        Ok(self.pos)
+    }
+}
+
+/// Hashes everything read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Walks one layer blob stored in a file: sniffs its compression, inflates it, and checks
+/// its digest while reading when `blob.verify` is set.
+pub fn walk_blob(
+    blob: &BlobFile,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerIndex, WalkError> {
+    let io_err = |source| WalkError::Io {
+        layer: layer_name.to_owned(),
+        path: blob.path.display().to_string(),
+        source,
+    };
+    let mut region = FileRegion::open(&blob.path, blob.offset, blob.len).map_err(io_err)?;
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut region, &mut head).map_err(io_err)?;
+    region.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let compression = Compression::sniff(&head[..n]);
+    if let Some(d) = &blob.verify
+        && d.algorithm() != "sha256"
+    {
+        return Err(WalkError::UnsupportedDigest {
+            layer: layer_name.to_owned(),
+            algorithm: d.algorithm().to_owned(),
+        });
+    }
+
+    match (compression, &blob.verify) {
+        (Compression::None, None) => {
+            // Uncompressed and trusted: seek over bodies, keep every file addressable.
+            let addressable = Addressable {
+                path: blob.path.clone(),
+                base: blob.offset,
+            };
+            let reader = Seeking(BufReader::with_capacity(64 * 1024, region));
+            walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
+        }
+        (compression, verify) => {
+            let hashing = HashingReader {
+                inner: BufReader::with_capacity(READ_BUFFER, region),
+                hasher: Sha256::new(),
+            };
+            let (index, mut hashing) = match compression {
+                Compression::Gzip => {
+                    let dec = flate2::read::MultiGzDecoder::new(hashing);
+                    let (index, r) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+                    (index, r.0.into_inner().into_inner())
+                }
+                Compression::Zstd => {
+                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, hashing)).map_err(io_err)?;
+                    let (index, r) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+                    (index, r.0.into_inner().finish().into_inner())
+                }
+                Compression::None => {
+                    let (index, r) = walk_tar(Streaming(hashing), layer_name, interest, limits, budget, None)?;
+                    (index, r.0)
+                }
+            };
+            if let Some(expected) = verify {
+                // The tar end may come before the blob's end (padding, trailing gzip
+                // members): hash the rest so the digest covers every byte.
+                io::copy(&mut hashing, &mut io::sink()).map_err(io_err)?;
+                let actual = Digest::sha256_from_bytes(&hashing.hasher.finalize().into());
+                if &actual != expected {
+                    return Err(WalkError::DigestMismatch {
+                        expected: expected.clone(),
+                        actual,
+                    });
+                }
+            }
+            Ok(index)
+        }
+    }
+}
+
+/// Walks a layer from a non-seekable stream (a member of a compressed archive): sniffs the
+/// compression from the first bytes and inflates as needed. No digest check.
+pub fn walk_reader<R: Read>(
+    reader: R,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerIndex, WalkError> {
+    use std::io::BufRead;
+    let io_err = |source| WalkError::Io {
+        layer: layer_name.to_owned(),
+        path: layer_name.to_owned(),
+        source,
+    };
+    let mut buffered = BufReader::with_capacity(READ_BUFFER, reader);
+    let head = buffered.fill_buf().map_err(io_err)?;
+    let compression = Compression::sniff(&head[..head.len().min(4)]);
+    let index = match compression {
+        Compression::None => walk_tar(Streaming(buffered), layer_name, interest, limits, budget, None)?.0,
+        Compression::Gzip => {
+            let dec = BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(buffered));
+            walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?.0
+        }
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?;
+            walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?.0
+        }
+    };
+    Ok(index)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Walks several layer blobs on up to `available_parallelism` threads, keeping the order.
+pub fn walk_blobs_parallel(
+    blobs: &[(BlobFile, String)],
+    interest: &dyn Interest,
+    limits: &Limits,
+) -> Result<Vec<LayerIndex>, WalkError> {
+    let budget = Budget::default();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(blobs.len().max(1));
+    // Largest blobs first, so the long pole starts at once.
+    let mut order: Vec<usize> = (0..blobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(blobs[i].0.len));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<LayerIndex, WalkError>>> = (0..blobs.len()).map(|_| None).collect();
+    let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex, WalkError>>>> =
+        (0..blobs.len()).map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    let (blob, name) = &blobs[i];
+                    let r = walk_blob(blob, name, interest, limits, &budget);
+                    let failed = r.is_err();
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                    if failed {
+                        // Stop handing out work; the first error is reported.
+                        next.store(usize::MAX / 2, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    for (i, slot) in slots.into_iter().enumerate() {
+        results[i] = slot.into_inner().ok().flatten();
+    }
+    let mut out = Vec::with_capacity(blobs.len());
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Some(Ok(index)) => out.push(index),
+            Some(Err(e)) => {
+                first_err.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_clamps_inside_root() {
+        assert_eq!(normalize_path("./etc/passwd"), ("etc/passwd".into(), false));
+        assert_eq!(normalize_path("/etc/passwd"), ("etc/passwd".into(), true));
+        assert_eq!(normalize_path("../../etc/passwd"), ("etc/passwd".into(), true));
+        assert_eq!(normalize_path("a/b/../../../c"), ("c".into(), true));
+        assert_eq!(normalize_path("a/./b//c/"), ("a/b/c".into(), false));
+    }
+}

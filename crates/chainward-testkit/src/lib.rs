@@ -1,0 +1,70 @@
+//! Test support shared by the crates' integration tests: where `../shared` is, and the
+//! derived image forms that `../shared/images/export.sh` writes.
+//!
+//! Tests that need `../shared` call [`shared_dir`]: when the folder is missing it panics if
+//! the `CI` environment variable is set (CI must never skip silently) and otherwise returns
+//! `None` so a developer without the corpus sees a notice instead of a failure.
+#![deny(missing_docs)]
+#![allow(clippy::print_stderr, clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared` beside the workspace root, if present (see the crate docs for CI).
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = workspace_root().join("../shared");
+    if dir.join("README.md").is_file() {
+        return Some(dir.canonicalize().unwrap_or(dir));
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("../shared is missing beside the workspace root ({}), and CI is set: corpus tests must not skip", dir.display());
+    }
+    eprintln!("notice: ../shared not found beside the workspace root; skipping a corpus test");
+    None
+}
+
+/// The folder where `export.sh` has written every derived image form, exporting once per
+/// test process (and reusing an export from an earlier process of the same run when the
+/// `CHAINWARD_EXPORT_DIR` environment variable names one that is complete).
+pub fn exported_images() -> Option<PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let shared = shared_dir()?;
+        let dir = match std::env::var_os("CHAINWARD_EXPORT_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => workspace_root().join("target/chainward-export"),
+        };
+        let stamp = dir.join(".complete");
+        if !stamp.is_file() {
+            let status = Command::new("bash")
+                .arg(shared.join("images/export.sh"))
+                .arg(&dir)
+                .status()
+                .expect("running ../shared/images/export.sh");
+            assert!(status.success(), "export.sh failed: {status}");
+            std::fs::write(&stamp, b"").expect("writing export stamp");
+        }
+        Some(dir)
+    })
+    .clone()
+}
+
+/// Reads a TSV file with a header row into maps from column name to value.
+pub fn read_tsv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .map(|h| h.trim_start_matches('#').trim().split('\t').map(str::to_owned).collect())
+        .unwrap_or_default();
+    lines
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| header.iter().cloned().zip(l.split('\t').map(str::to_owned)).collect())
+        .collect()
+}

@@ -1,0 +1,129 @@
+//! The command-line grammar (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chainward",
+    version,
+    about = "Defend Kubernetes clusters against software supply-chain attacks",
+    long_about = "chainward lists what is inside container images as standard SBOMs, and (in coming releases) \
+                  scans them for known vulnerabilities, verifies their signatures and enforces image policy \
+                  in CI and at admission. One offline-capable binary.",
+    after_help = "Examples:\n  chainward sbom alpine:3.20\n  chainward sbom --format spdx -o sbom.spdx.json oci-layout:./layout:app\n  chainward sbom docker-archive:image.tar\n\nExit codes: 0 success, 2 error."
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// More log output on stderr (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List every package inside an image or root filesystem as an SBOM.
+    #[command(after_help = SBOM_HELP)]
+    Sbom(SbomArgs),
+}
+
+const SBOM_HELP: &str = "Targets (transport prefixes as skopeo names them):
+  registry:REF | docker://REF | REF   an image in a registry (anonymous, bearer token, ~/.docker/config.json)
+  oci-layout:DIR[:TAG]                an OCI image layout directory
+  oci-archive:FILE[:TAG]              a tar of an OCI image layout
+  docker-archive:FILE[:REF|:@N]       `docker save` output, plain or gzip-compressed
+  rootfs:DIR                          an unpacked root filesystem
+
+Examples:
+  chainward sbom nginx:1.27
+  chainward sbom --platform linux/arm64 --format spdx ghcr.io/org/app@sha256:…
+  chainward sbom --format json -o sbom.json docker-archive:app.tar.gz
+  chainward sbom --insecure-registry 127.0.0.1:5000 127.0.0.1:5000/alpine:3.20.3";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormatArg {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+    /// chainward's own JSON (`chainward.sbom/v1`).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImageArgs {
+    /// Platform to pick from a multi-platform image.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub(crate) platform: String,
+    /// Speak plain HTTP to this registry host[:port] (repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub(crate) insecure_registries: Vec<String>,
+    /// Largest single file read into memory (e.g. 256M).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub(crate) max_file_size: u64,
+    /// Most bytes all layers together may inflate to (stops decompression bombs).
+    #[arg(long, value_name = "SIZE", default_value = "32G", value_parser = parse_size)]
+    pub(crate) max_image_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SbomArgs {
+    /// The image or tree to read (see the list of targets below).
+    pub(crate) target: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "cyclonedx")]
+    pub(crate) format: SbomFormatArg,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+/// `123`, `64K`, `256M`, `32G` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("{s:?}: unknown size suffix {c:?} (use K, M, G or T)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a size such as 512M"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("10"), Ok(10));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

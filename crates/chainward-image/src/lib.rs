@@ -13,6 +13,9 @@ pub mod tar;
 pub mod tree;
 pub mod walk;
 
+// Named only to enable its "std" feature (runtime CPU detection); see Cargo.toml.
+use zlib_rs as _;
+
 pub use reference::{Reference, ReferenceError};
 pub use tree::{FileTree, Node, NodeKind, ReadError};
 pub use walk::{Interest, Limits};

@@ -248,7 +248,8 @@ impl<R: SkipRead> TarReader<R> {
     }
 
     fn finish_current(&mut self) -> Result<(), TarError> {
-        let n = self.remaining_data + self.remaining_padding;
+        // Saturating: a PAX or base-256 size may be near u64::MAX; skip_bytes then refuses it.
+        let n = self.remaining_data.saturating_add(self.remaining_padding);
         self.remaining_data = 0;
         self.remaining_padding = 0;
         self.skip_bytes(n)
@@ -259,6 +260,11 @@ impl<R: SkipRead> TarReader<R> {
     pub fn read_data(&mut self, max: u64) -> Result<Option<Vec<u8>>, TarError> {
         if self.remaining_data > max {
             return Ok(None);
+        }
+        // Refuse before allocating: data that would cross the stream bound must not be
+        // inflated into memory first (the file bound can be larger than what is left).
+        if self.pos.saturating_add(self.remaining_data) > self.limit {
+            return Err(TarError::TooLarge { limit: self.limit });
         }
         let len = usize::try_from(self.remaining_data).map_err(|_| TarError::TooLarge { limit: max })?;
         let mut buf = vec![0u8; len];
@@ -678,6 +684,26 @@ pub(crate) mod tests {
         let first = r.next_entry().unwrap();
         assert!(first.is_some());
         assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 4096 })));
+    }
+
+    #[test]
+    fn size_near_u64_max_is_refused_not_overflowed() {
+        // A PAX size of u64::MAX: skipping it used to overflow adding the block padding.
+        let rec = "29 size=18446744073709551615\n";
+        let tar = archive(&[("PaxHeaders/big", b'x', rec.as_bytes(), ""), ("big", b'0', b"", "")]);
+        let mut r = TarReader::new(Streaming(&tar[..]), 1 << 20);
+        assert_eq!(r.next_entry().unwrap().map(|e| e.size), Some(u64::MAX));
+        assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 1048576 })));
+    }
+
+    #[test]
+    fn read_data_past_the_bound_is_refused_before_reading() {
+        let data = vec![7u8; 10_000];
+        let tar = archive(&[("big", b'0', &data, "")]);
+        let mut r = TarReader::new(Streaming(&tar[..]), 4096);
+        assert!(r.next_entry().unwrap().is_some());
+        assert!(matches!(r.read_data(1 << 20), Err(TarError::TooLarge { limit: 4096 })));
+        assert_eq!(r.position(), 512, "nothing of the data was read");
     }
 
     #[test]

@@ -206,19 +206,21 @@ pub fn walk_tar<R: SkipRead>(
     budget: &Budget,
     addressable: Option<&Addressable>,
 ) -> Result<(LayerIndex, R), WalkError> {
-    let tar_err = |source| WalkError::Tar {
-        layer: layer_name.to_owned(),
-        source,
+    // The tar reader's bound is what is left of the image bound: crossing it, whether
+    // skipping or capturing, is the image being too large.
+    let tar_err = |source| match source {
+        TarError::TooLarge { .. } => WalkError::ImageTooLarge {
+            limit: limits.max_image_size,
+        },
+        source => WalkError::Tar {
+            layer: layer_name.to_owned(),
+            source,
+        },
     };
     let mut tar = TarReader::new(reader, budget.remaining_bytes(limits));
     let mut index = LayerIndex::default();
     let mut charged: u64 = 0;
-    while let Some(entry) = tar.next_entry().map_err(|e| match e {
-        TarError::TooLarge { .. } => WalkError::ImageTooLarge {
-            limit: limits.max_image_size,
-        },
-        e => tar_err(e),
-    })? {
+    while let Some(entry) = tar.next_entry().map_err(tar_err)? {
         budget.charge(limits, 0, 1)?;
         let raw = String::from_utf8_lossy(&entry.path);
         let (path, clamped) = normalize_path(&raw);
@@ -243,6 +245,11 @@ pub fn walk_tar<R: SkipRead>(
             continue;
         }
         if let Some(hidden) = base.strip_prefix(".wh.") {
+            // `.wh.`, `.wh..` and `.wh...` would name the directory itself or its parent
+            // (the whole tree, at the root): no valid whiteout names those, so ignore them.
+            if matches!(hidden, "" | "." | "..") {
+                continue;
+            }
             let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
             index.entries.push(LayerEntry {
                 path: target,
@@ -412,13 +419,15 @@ pub fn walk_blob(
             let (index, mut hashing) = match compression {
                 Compression::Gzip => {
                     let dec = flate2::read::MultiGzDecoder::new(hashing);
-                    let (index, r) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
-                    (index, r.0.into_inner().into_inner())
+                    let (index, Streaming(mut rest)) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
+                    (index, rest.into_inner().into_inner())
                 }
                 Compression::Zstd => {
                     let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, hashing)).map_err(io_err)?;
-                    let (index, r) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
-                    (index, r.0.into_inner().finish().into_inner())
+                    let (index, Streaming(mut rest)) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
+                    (index, rest.into_inner().finish().into_inner())
                 }
                 Compression::None => {
                     let (index, r) = walk_tar(Streaming(hashing), layer_name, interest, limits, budget, None)?;
@@ -464,14 +473,44 @@ pub fn walk_reader<R: Read>(
         Compression::None => walk_tar(Streaming(buffered), layer_name, interest, limits, budget, None)?.0,
         Compression::Gzip => {
             let dec = BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(buffered));
-            walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?.0
+            let (index, Streaming(mut rest)) = walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
+            drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
+            index
         }
         Compression::Zstd => {
             let dec = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?;
-            walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?.0
+            let (index, Streaming(mut rest)) =
+                walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+            drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
+            index
         }
     };
     Ok(index)
+}
+
+/// Inflates whatever follows the tar's end-of-archive marker to its end, so that a
+/// truncated or corrupt compressed stream (a cut or wrong gzip trailer, a broken zstd
+/// frame) is an error, as it is for Docker and containerd, which drain the stream after the
+/// tar ends. The bytes count against the image bound: trailing data can be a bomb too.
+fn drain_after_end(
+    rest: &mut impl Read,
+    layer_name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<(), WalkError> {
+    let bound = budget.remaining_bytes(limits);
+    let n = io::copy(&mut rest.take(bound.saturating_add(1)), &mut io::sink()).map_err(|source| WalkError::Io {
+        layer: layer_name.to_owned(),
+        path: path.to_owned(),
+        source,
+    })?;
+    if n > bound {
+        return Err(WalkError::ImageTooLarge {
+            limit: limits.max_image_size,
+        });
+    }
+    budget.charge(limits, n, 0)
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -138,6 +138,7 @@ fn htpasswd_registry_over_tls() {
     // No credentials: UNAUTHORIZED, and the message says none were used.
     let empty = docker_config(tmp.path(), "empty.json", "{}");
     let err = resolve_registry_image(&r, &registry.options(empty), &NoProgress).unwrap_err();
+    eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err:?}");
     assert!(err.to_string().contains("no credentials"), "{err}");
 
@@ -148,6 +149,7 @@ fn htpasswd_registry_over_tls() {
         &format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, "nope")),
     );
     let err = resolve_registry_image(&r, &registry.options(wrong.clone()), &NoProgress).unwrap_err();
+    eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err:?}");
     assert!(err.to_string().contains(&format!("auths[\"{host}\"] in {}", wrong.display())), "{err}");
 
@@ -177,6 +179,7 @@ fn htpasswd_registry_over_tls() {
         ..registry.options(good.clone())
     };
     let err = resolve_registry_image(&r, &no_ca, &NoProgress).unwrap_err();
+    eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Connection { .. }), "{err:?}");
     assert!(err.to_string().contains("CA certificate"), "{err}");
 
@@ -187,6 +190,7 @@ fn htpasswd_registry_over_tls() {
         ..registry.options(good)
     };
     let err = resolve_registry_image(&r, &bad_ca, &NoProgress).unwrap_err();
+    eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::CertificateFormat { .. }), "{err:?}");
 }
 

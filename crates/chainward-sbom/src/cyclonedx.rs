@@ -24,8 +24,8 @@
 //! - a listed SPDX id (matched case-insensitively) is `{"license": {"id": "<canonical id>"}}`;
 //!   `license.id` is validated against the SPDX list, so nothing else ever goes there;
 //! - one recorded string that is another valid SPDX expression (`MIT AND BSD-3-Clause`,
-//!   `GPL-2.0+`) is `{"expression": "…"}`; several that are all valid are joined with `AND`
-//!   into one expression, as SPDX's `licenseDeclared` must be;
+//!   `Apache-2.0+`) is `{"expression": "…"}`; several that are all valid are joined with `AND`
+//!   into one expression (repeated terms once), as SPDX's `licenseDeclared` must be;
 //! - otherwise (some string is not SPDX, e.g. Debian's `GPL-2+`) every string is listed: SPDX ids
 //!   as `id`, everything else as `{"license": {"name": "<text as recorded>"}}`.
 //!
@@ -38,7 +38,7 @@ use chainward_model::ImageFacts;
 use serde::Serialize;
 
 use crate::input::{Entry, Prepared};
-use crate::license::{self, License};
+use crate::license::{self, Expression, License};
 use crate::oci_purl::image_purl;
 use crate::{SbomError, SbomInput, write_json};
 
@@ -111,8 +111,13 @@ struct Supplier {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum LicenseChoice {
-    License { license: LicenseObject },
-    Expression { expression: String, acknowledgement: &'static str },
+    License {
+        license: LicenseObject,
+    },
+    Expression {
+        expression: String,
+        acknowledgement: &'static str,
+    },
 }
 
 #[derive(Serialize)]
@@ -252,7 +257,10 @@ fn dependency_graph(
 ) -> Vec<Dependency> {
     let mut graph = vec![Dependency {
         reference: image_ref.to_owned(),
-        depends_on: os_ref.into_iter().chain(package_refs.iter().cloned()).collect(),
+        depends_on: os_ref
+            .into_iter()
+            .chain(package_refs.iter().cloned())
+            .collect(),
     }];
     for (&from, to) in package_edges {
         let Some(reference) = package_refs.get(from) else {
@@ -276,7 +284,9 @@ fn dependency_graph(
 fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
     let facts = p.facts;
     let purl = image_purl(facts);
-    let base = purl.clone().unwrap_or_else(|| format!("image:{}", p.image_name()));
+    let base = purl
+        .clone()
+        .unwrap_or_else(|| format!("image:{}", p.image_name()));
     let mut properties = vec![property("chainward:image:target", facts.target.clone())];
     let mut push = |name: &str, value: Option<String>| {
         if let Some(v) = value {
@@ -284,14 +294,23 @@ fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
         }
     };
     push("reference", facts.reference.clone());
-    push("index-digest", facts.index_digest.as_ref().map(ToString::to_string));
-    push("config-digest", facts.config_digest.as_ref().map(ToString::to_string));
+    push(
+        "index-digest",
+        facts.index_digest.as_ref().map(ToString::to_string),
+    );
+    push(
+        "config-digest",
+        facts.config_digest.as_ref().map(ToString::to_string),
+    );
     push("media-type", facts.manifest_media_type.clone());
     push("platform", facts.platform.as_ref().map(ToString::to_string));
     push("created", facts.created.clone());
     for (i, layer) in facts.layers.iter().enumerate() {
         push(&format!("layer:{i}:digest"), Some(layer.digest.to_string()));
-        push(&format!("layer:{i}:diff-id"), layer.diff_id.as_ref().map(ToString::to_string));
+        push(
+            &format!("layer:{i}:diff-id"),
+            layer.diff_id.as_ref().map(ToString::to_string),
+        );
     }
     Component {
         bom_ref: Some(refs.claim(base)),
@@ -306,7 +325,10 @@ fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
 
 fn package_component(entry: &Entry<'_>, facts: &ImageFacts, refs: &mut BomRefs) -> Component {
     let pkg = entry.package;
-    let mut properties = vec![property("chainward:package:type", pkg.ecosystem.purl_type())];
+    let mut properties = vec![property(
+        "chainward:package:type",
+        pkg.ecosystem.purl_type(),
+    )];
     if let Some(arch) = &pkg.arch {
         properties.push(property("chainward:package:arch", arch.clone()));
     }
@@ -320,9 +342,15 @@ fn package_component(entry: &Entry<'_>, facts: &ImageFacts, refs: &mut BomRefs) 
         properties.push(property("chainward:package:source-rpm", srpm.clone()));
     }
     for (i, loc) in pkg.locations.iter().enumerate() {
-        properties.push(property(format!("chainward:location:{i}:path"), loc.path.clone()));
+        properties.push(property(
+            format!("chainward:location:{i}:path"),
+            loc.path.clone(),
+        ));
         if let Some(layer) = &loc.layer {
-            properties.push(property(format!("chainward:location:{i}:layer"), layer.to_string()));
+            properties.push(property(
+                format!("chainward:location:{i}:layer"),
+                layer.to_string(),
+            ));
             let diff_id = facts
                 .layers
                 .iter()
@@ -368,18 +396,17 @@ fn licenses(recorded: &[String]) -> Vec<LicenseChoice> {
         .iter()
         .all(|l| !matches!(l, License::Unrecognised(_)));
     if !all_ids && all_valid {
-        let operands: Vec<(String, bool)> = classified
+        // `all_valid` rules out free text, so the closure is never called.
+        let operands = classified
             .iter()
-            .map(|l| match l {
-                License::Id(id) => ((*id).to_owned(), false),
-                License::Expression(e) => (e.render(), e.is_disjunction()),
-                License::Unrecognised(text) => ((*text).to_owned(), false),
-            })
+            .map(|l| l.to_expression(|text| Expression::Ref(text.to_owned())))
             .collect();
-        return vec![LicenseChoice::Expression {
-            expression: license::conjunction(&operands),
-            acknowledgement: DECLARED,
-        }];
+        if let Some(expr) = license::conjunction(operands) {
+            return vec![LicenseChoice::Expression {
+                expression: expr.render(),
+                acknowledgement: DECLARED,
+            }];
+        }
     }
     classified
         .into_iter()
@@ -401,7 +428,6 @@ fn licenses(recorded: &[String]) -> Vec<LicenseChoice> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests fail loudly; the lint is for library code
 mod tests {
     use super::*;
 
@@ -449,10 +475,22 @@ mod tests {
     #[test]
     fn duplicate_bom_refs_get_suffixes() {
         let mut refs = BomRefs::default();
-        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1");
-        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1|2");
-        assert_eq!(refs.claim("pkg:deb/debian/a@1|3".into()), "pkg:deb/debian/a@1|3");
-        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1|4");
+        assert_eq!(
+            refs.claim("pkg:deb/debian/a@1".into()),
+            "pkg:deb/debian/a@1"
+        );
+        assert_eq!(
+            refs.claim("pkg:deb/debian/a@1".into()),
+            "pkg:deb/debian/a@1|2"
+        );
+        assert_eq!(
+            refs.claim("pkg:deb/debian/a@1|3".into()),
+            "pkg:deb/debian/a@1|3"
+        );
+        assert_eq!(
+            refs.claim("pkg:deb/debian/a@1".into()),
+            "pkg:deb/debian/a@1|4"
+        );
     }
 
     #[test]

@@ -125,7 +125,10 @@ impl<'a> Prepared<'a> {
 
     /// What to call the image: its normalised reference, else the target as given.
     pub(crate) fn image_name(&self) -> &'a str {
-        self.facts.reference.as_deref().unwrap_or(&self.facts.target)
+        self.facts
+            .reference
+            .as_deref()
+            .unwrap_or(&self.facts.target)
     }
 }
 
@@ -139,12 +142,13 @@ fn normalise_uuid(serial: &str) -> Option<String> {
     };
     let groups: Vec<&str> = bare.split('-').collect();
     let lengths_ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
-    let hex_ok = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+    let hex_ok = groups
+        .iter()
+        .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
     (lengths_ok && hex_ok).then(|| bare.to_ascii_lowercase())
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests fail loudly; the lint is for library code
 mod tests {
     use super::*;
     use chainward_model::{Ecosystem, OsRelease};
@@ -152,7 +156,10 @@ mod tests {
     #[test]
     fn uuid_forms() {
         let u = "3E671687-395B-41F5-A30F-A58921A69B79";
-        assert_eq!(normalise_uuid(u).as_deref(), Some("3e671687-395b-41f5-a30f-a58921a69b79"));
+        assert_eq!(
+            normalise_uuid(u).as_deref(),
+            Some("3e671687-395b-41f5-a30f-a58921a69b79")
+        );
         assert_eq!(
             normalise_uuid(&format!("urn:uuid:{u}")).as_deref(),
             Some("3e671687-395b-41f5-a30f-a58921a69b79")
@@ -187,10 +194,16 @@ mod tests {
             timestamp: "2024-05-01 12:00".into(),
             serial: "3e671687-395b-41f5-a30f-a58921a69b79".into(),
         };
-        assert!(matches!(Prepared::new(&input), Err(SbomError::InvalidTimestamp { .. })));
+        assert!(matches!(
+            Prepared::new(&input),
+            Err(SbomError::InvalidTimestamp { .. })
+        ));
         input.timestamp = "2024-05-01T12:00:00+02:00".into();
         input.serial = "not-a-uuid".into();
-        assert!(matches!(Prepared::new(&input), Err(SbomError::InvalidSerial { .. })));
+        assert!(matches!(
+            Prepared::new(&input),
+            Err(SbomError::InvalidSerial { .. })
+        ));
     }
 
     #[test]
@@ -213,7 +226,11 @@ mod tests {
                 serial: "3e671687-395b-41f5-a30f-a58921a69b79".into(),
             };
             let prepared = Prepared::new(&input).unwrap();
-            prepared.entries.iter().map(|e| e.purl.clone()).collect::<Vec<_>>()
+            prepared
+                .entries
+                .iter()
+                .map(|e| e.purl.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(&forward), names(&backward));
         assert_eq!(

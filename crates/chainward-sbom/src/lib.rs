@@ -34,7 +34,7 @@
 //! `LicenseRef-` with its text in `hasExtractedLicensingInfos` (SPDX). See [`cyclonedx`] and
 //! [`spdx`] for the exact rules.
 //!
-//! With the `schema-validation` feature, [`schema::validate_against_schema`] checks a written
+//! With the `schema-validation` feature, `schema::validate_against_schema` checks a written
 //! document against the official JSON schemas (for tests; production builds leave it out).
 #![deny(missing_docs)]
 
@@ -101,7 +101,11 @@ pub enum SbomFormat {
 
 impl SbomFormat {
     /// Writes `input` in this format to `out`.
-    pub fn write(self, input: &SbomInput<'_>, out: &mut impl std::io::Write) -> Result<(), SbomError> {
+    pub fn write(
+        self,
+        input: &SbomInput<'_>,
+        out: &mut impl std::io::Write,
+    ) -> Result<(), SbomError> {
         match self {
             SbomFormat::CycloneDxJson => cyclonedx::write(input, out),
             SbomFormat::SpdxJson => spdx::write(input, out),

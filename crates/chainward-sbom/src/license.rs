@@ -64,7 +64,10 @@ impl License<'_> {
             return None;
         }
         Some(match Expression::parse(text) {
-            Some(Expression::License { id, or_later: false }) => License::Id(id),
+            Some(Expression::License {
+                id,
+                or_later: false,
+            }) => License::Id(id),
             // Deprecated ids such as `GPL-2.0+` are listed ids of their own, so they can be a
             // CycloneDX `license.id`.
             Some(Expression::License { id, or_later: true })
@@ -78,7 +81,8 @@ impl License<'_> {
     }
 }
 
-/// The distinct, non-blank license strings of a package, in recorded order, classified.
+/// The distinct, non-blank license strings of a package, in recorded order, classified; strings
+/// that classify the same (`MIT`, ` mit`) count once.
 pub(crate) fn classify_all(recorded: &[String]) -> Vec<License<'_>> {
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
@@ -88,7 +92,10 @@ pub(crate) fn classify_all(recorded: &[String]) -> Vec<License<'_>> {
             continue;
         }
         seen.push(trimmed);
-        if let Some(class) = License::classify(trimmed) {
+        // `mit` and `MIT` are one license (ids match case-insensitively, Annex D.2).
+        if let Some(class) = License::classify(trimmed)
+            && !out.contains(&class)
+        {
             out.push(class);
         }
     }
@@ -119,7 +126,9 @@ pub(crate) fn exception_id(word: &str) -> Option<&'static str> {
 }
 
 fn is_idstring(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +252,11 @@ fn flatten(mut operands: Vec<Expression>, and: bool) -> Expression {
             (other, _) => flat.push(other),
         }
     }
-    if and { Expression::And(flat) } else { Expression::Or(flat) }
+    if and {
+        Expression::And(flat)
+    } else {
+        Expression::Or(flat)
+    }
 }
 
 fn simple_expression(word: &str) -> Option<Expression> {
@@ -350,26 +363,48 @@ impl Expression {
     }
 }
 
-/// Joins rendered operands with `AND`, parenthesising disjunctions (Annex D.4).
-pub(crate) fn conjunction(operands: &[(String, bool)]) -> String {
-    let mut out = String::new();
-    for (i, (text, is_disjunction)) in operands.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" AND ");
-        }
-        if *is_disjunction && operands.len() > 1 {
-            out.push('(');
-            out.push_str(text);
-            out.push(')');
-        } else {
-            out.push_str(text);
+/// All `operands` joined with `AND` (what a package's several recorded licenses mean together),
+/// with nested conjunctions flattened and repeated terms dropped: `BSD-3-Clause` and
+/// `MIT AND BSD-3-Clause` give `BSD-3-Clause AND MIT`. `None` for no operands.
+pub(crate) fn conjunction(operands: Vec<Expression>) -> Option<Expression> {
+    let mut terms: Vec<Expression> = Vec::new();
+    for op in operands {
+        let parts = match op {
+            Expression::And(inner) => inner,
+            other => vec![other],
+        };
+        for part in parts {
+            if !terms.contains(&part) {
+                terms.push(part);
+            }
         }
     }
-    out
+    match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        _ => Some(Expression::And(terms)),
+    }
+}
+
+impl License<'_> {
+    /// The expression this license stands for, with `unrecognised` deciding what free text
+    /// becomes (a `LicenseRef-` in SPDX).
+    pub(crate) fn to_expression(
+        &self,
+        unrecognised: impl FnOnce(&str) -> Expression,
+    ) -> Expression {
+        match self {
+            License::Id(id) => Expression::License {
+                id,
+                or_later: false,
+            },
+            License::Expression(e) => e.clone(),
+            License::Unrecognised(text) => unrecognised(text),
+        }
+    }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests fail loudly; the lint is for library code
 mod tests {
     use super::*;
 
@@ -401,7 +436,10 @@ mod tests {
         assert_eq!(license_id("mit"), Some("MIT"));
         assert_eq!(license_id("bsd-3-clause"), Some("BSD-3-Clause"));
         assert_eq!(license_id("GPL-2"), None);
-        assert_eq!(exception_id("classpath-exception-2.0"), Some("Classpath-exception-2.0"));
+        assert_eq!(
+            exception_id("classpath-exception-2.0"),
+            Some("Classpath-exception-2.0")
+        );
         // An exception is not a license, and the other way round.
         assert_eq!(license_id("Classpath-exception-2.0"), None);
         assert_eq!(exception_id("MIT"), None);
@@ -412,7 +450,10 @@ mod tests {
     fn classification() {
         assert_eq!(License::classify("  MIT "), Some(License::Id("MIT")));
         assert_eq!(License::classify(""), None);
-        assert_eq!(License::classify("GPL-2+"), Some(License::Unrecognised("GPL-2+")));
+        assert_eq!(
+            License::classify("GPL-2+"),
+            Some(License::Unrecognised("GPL-2+"))
+        );
         assert_eq!(License::classify("gpl-2.0+"), Some(License::Id("GPL-2.0+")));
         assert_eq!(
             License::classify("Apache-2.0+"),
@@ -448,7 +489,10 @@ mod tests {
         );
         // Redundant parentheses go; the meaning stays.
         assert_eq!(render("((MIT))"), Some("MIT".into()));
-        assert_eq!(render("(MIT AND Zlib) AND ISC"), Some("MIT AND Zlib AND ISC".into()));
+        assert_eq!(
+            render("(MIT AND Zlib) AND ISC"),
+            Some("MIT AND Zlib AND ISC".into())
+        );
         assert_eq!(
             render("gpl-2.0-only with linux-syscall-note"),
             None,
@@ -489,7 +533,10 @@ mod tests {
     fn license_refs_are_collected() {
         let e = Expression::parse("LicenseRef-Fedora-Public-Domain OR (MIT AND LicenseRef-x.y)")
             .unwrap();
-        assert_eq!(e.license_refs(), vec!["LicenseRef-Fedora-Public-Domain", "LicenseRef-x.y"]);
+        assert_eq!(
+            e.license_refs(),
+            vec!["LicenseRef-Fedora-Public-Domain", "LicenseRef-x.y"]
+        );
     }
 
     #[test]
@@ -502,7 +549,12 @@ mod tests {
 
     #[test]
     fn duplicates_and_blanks_are_dropped() {
-        let recorded = vec!["MIT".to_owned(), " MIT".to_owned(), "  ".to_owned(), "GPL-2+".to_owned()];
+        let recorded = vec![
+            "MIT".to_owned(),
+            " mit".to_owned(),
+            "  ".to_owned(),
+            "GPL-2+".to_owned(),
+        ];
         assert_eq!(
             classify_all(&recorded),
             vec![License::Id("MIT"), License::Unrecognised("GPL-2+")]
@@ -510,11 +562,67 @@ mod tests {
     }
 
     #[test]
-    fn conjunction_parenthesises_disjunctions() {
+    fn conjunction_flattens_dedupes_and_parenthesises() {
+        let parse = |t: &str| Expression::parse(t).unwrap();
+        let joined =
+            |ops: &[&str]| conjunction(ops.iter().map(|t| parse(t)).collect()).map(|e| e.render());
         assert_eq!(
-            conjunction(&[("MIT OR Zlib".into(), true), ("ISC".into(), false)]),
-            "(MIT OR Zlib) AND ISC"
+            joined(&["MIT OR Zlib", "ISC"]).as_deref(),
+            Some("(MIT OR Zlib) AND ISC")
         );
-        assert_eq!(conjunction(&[("MIT OR Zlib".into(), true)]), "MIT OR Zlib");
+        assert_eq!(joined(&["MIT OR Zlib"]).as_deref(), Some("MIT OR Zlib"));
+        assert_eq!(
+            joined(&["bsd-3-clause", "MIT AND BSD-3-Clause"]).as_deref(),
+            Some("BSD-3-Clause AND MIT")
+        );
+        assert_eq!(joined(&[]), None);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn term() -> impl Strategy<Value = String> {
+            prop_oneof![
+                proptest::sample::select(LICENSE_IDS).prop_map(str::to_owned),
+                // `GPL-2.0+` is listed as it is; `GPL-2.0++` is not an expression.
+                proptest::sample::select(LICENSE_IDS)
+                    .prop_filter("already ends in +", |id| !id.ends_with('+'))
+                    .prop_map(|id| format!("{}+", id.to_ascii_lowercase())),
+                (
+                    proptest::sample::select(LICENSE_IDS),
+                    proptest::sample::select(EXCEPTION_IDS)
+                )
+                    .prop_map(|(l, e)| format!("{l} WITH {e}")),
+                "[A-Za-z0-9.-]{1,12}".prop_map(|s| format!("LicenseRef-{s}")),
+            ]
+        }
+
+        fn expression() -> impl Strategy<Value = String> {
+            term().prop_recursive(4, 16, 3, |inner| {
+                (inner.clone(), prop_oneof![Just("AND"), Just("OR")], inner)
+                    .prop_map(|(a, op, b)| format!("({a}) {op} ({b})"))
+            })
+        }
+
+        proptest! {
+            /// Rendering is canonical: it parses back to the same expression and renders the same.
+            #[test]
+            fn render_round_trips(text in expression()) {
+                let parsed = Expression::parse(&text).unwrap();
+                let rendered = parsed.render();
+                let reparsed = Expression::parse(&rendered).unwrap();
+                prop_assert_eq!(&reparsed, &parsed);
+                prop_assert_eq!(reparsed.render(), rendered);
+            }
+
+            /// Outside data never panics the parser, and whatever it accepts renders to valid text.
+            #[test]
+            fn arbitrary_text_is_safe(text in ".{0,64}") {
+                if let Some(expr) = Expression::parse(&text) {
+                    prop_assert!(Expression::parse(&expr.render()).is_some());
+                }
+            }
+        }
     }
 }

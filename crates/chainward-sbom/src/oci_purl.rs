@@ -1,5 +1,9 @@
 //! The image's own Package URL: `pkg:oci/<name>@<digest>?arch=…&repository_url=…&tag=…`.
 //!
+//! Encoded by the `packageurl` crate, like every package purl (the model crate uses it too): the
+//! `:` of the digest stays as it is (purl-spec "Character encoding": `:` need not be encoded) and
+//! the `/` in `repository_url` is percent-encoded; purl readers decode both forms alike.
+//!
 //! purl-spec PURL-TYPES "oci": the name is the last path segment of the repository, lowercased;
 //! the version is the digest (required: it is what identifies the artifact); `repository_url`
 //! says where it may be fetched (e.g. `docker.io/library/debian`), `tag` the tag it was pulled by,
@@ -19,13 +23,19 @@ pub(crate) fn image_purl(facts: &ImageFacts) -> Option<String> {
         Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
         _ => (name_tag, None),
     };
-    let name = repository.rsplit('/').next().filter(|n| !n.is_empty())?.to_ascii_lowercase();
+    let name = repository
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())?
+        .to_ascii_lowercase();
     let mut purl = PackageUrl::new("oci", name).ok()?;
     purl.with_version(digest.to_string()).ok()?;
     if let Some(platform) = &facts.platform {
-        purl.add_qualifier("arch", platform.architecture.clone()).ok()?;
+        purl.add_qualifier("arch", platform.architecture.clone())
+            .ok()?;
     }
-    purl.add_qualifier("repository_url", repository.to_owned()).ok()?;
+    purl.add_qualifier("repository_url", repository.to_owned())
+        .ok()?;
     if let Some(tag) = tag.filter(|t| !t.is_empty()) {
         purl.add_qualifier("tag", tag.to_owned()).ok()?;
     }
@@ -33,7 +43,6 @@ pub(crate) fn image_purl(facts: &ImageFacts) -> Option<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests fail loudly; the lint is for library code
 mod tests {
     use super::*;
     use chainward_model::{Digest, Platform};
@@ -55,8 +64,8 @@ mod tests {
         assert_eq!(
             image_purl(&facts(Some("docker.io/library/debian:12"))).as_deref(),
             Some(
-                "pkg:oci/debian@sha256%3A64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c\
-                 ?arch=amd64&repository_url=docker.io/library/debian&tag=12"
+                "pkg:oci/debian@sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c\
+                 ?arch=amd64&repository_url=docker.io%2Flibrary%2Fdebian&tag=12"
             )
         );
     }
@@ -64,8 +73,11 @@ mod tests {
     #[test]
     fn registry_port_and_digest_reference() {
         let purl = image_purl(&facts(Some(&format!("localhost:5000/team/App@{D}")))).unwrap();
-        assert!(purl.starts_with("pkg:oci/app@sha256%3A"), "{purl}");
-        assert!(purl.contains("repository_url=localhost:5000/team/App"), "{purl}");
+        assert!(purl.starts_with("pkg:oci/app@sha256:"), "{purl}");
+        assert!(
+            purl.contains("repository_url=localhost:5000%2Fteam%2FApp"),
+            "{purl}"
+        );
         assert!(!purl.contains("tag="), "{purl}");
     }
 

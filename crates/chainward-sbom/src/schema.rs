@@ -80,7 +80,11 @@ pub struct SchemaViolation {
 
 impl fmt::Display for SchemaViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {:?}: {} (schema {})", self.instance_path, self.message, self.schema_path)
+        write!(
+            f,
+            "at {:?}: {} (schema {})",
+            self.instance_path, self.message, self.schema_path
+        )
     }
 }
 
@@ -128,7 +132,10 @@ pub enum SchemaValidationError {
 struct NoRetrieval;
 
 impl Retrieve for NoRetrieval {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         Err(format!("{uri} is not registered and is not fetched").into())
     }
 }
@@ -158,10 +165,11 @@ pub fn validate_against_schema(
     for (uri, file) in files.referenced {
         referenced.push((*uri, read_json(&schema_dir.join(file))?));
     }
-    let compile = |source: Box<dyn std::error::Error + Send + Sync>| SchemaValidationError::CompileSchema {
-        path: main_path.clone(),
-        source,
-    };
+    let compile =
+        |source: Box<dyn std::error::Error + Send + Sync>| SchemaValidationError::CompileSchema {
+            path: main_path.clone(),
+            source,
+        };
     let registry = Registry::new()
         .retriever(NoRetrieval)
         .extend(referenced)

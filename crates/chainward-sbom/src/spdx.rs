@@ -32,17 +32,19 @@
 //! text. So no information is dropped and no id is claimed that is not one; a consumer sees
 //! `LicenseRef-` exactly where a human has to look. The ref is the text with characters outside
 //! `[A-Za-z0-9.-]` replaced (`+` becomes `-plus` so `GPL-2+` and `GPL-2` stay apart), suffixed
-//! `-2`, `-3`, … where two texts would collide. A `LicenseRef-` the package itself records is
+//! `-2`, `-3`, … (in package writing order) where two texts would collide. Terms repeated across a
+//! package's strings are written once (`bsd-3-clause` + `MIT AND BSD-3-Clause` is
+//! `BSD-3-Clause AND MIT`). A `LicenseRef-` the package itself records is
 //! kept and declared the same way. This is what spdx-tools validates and what Syft and Trivy do.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use time::UtcOffset;
 use time::format_description::well_known::Rfc3339;
 
 use crate::input::{Entry, Prepared};
-use crate::license::{self, License};
+use crate::license::{self, Expression, License};
 use crate::oci_purl::image_purl;
 use crate::spdx_license_list::LICENSE_LIST_VERSION;
 use crate::{SbomError, SbomInput, write_json};
@@ -168,7 +170,7 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
         p.uuid
     );
 
-    let refs = LicenseRefs::collect(&p.entries);
+    let mut refs = LicenseRefs::new(&p.entries);
 
     let mut packages = vec![Package {
         spdx_id: IMAGE_ID.to_owned(),
@@ -258,14 +260,26 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
 /// `[A-Za-z0-9.-]` only (§3.2 / §7.2 idstring); everything else becomes `-`.
 fn spdx_idstring(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
 /// A URI path segment from free text: unreserved characters (RFC 3986 §2.3) kept, others `-`.
 fn uri_segment(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -273,7 +287,9 @@ fn uri_segment(s: &str) -> String {
 fn supplier(raw: &str) -> String {
     let raw = raw.trim();
     let who = match raw.strip_suffix('>').and_then(|r| r.rsplit_once('<')) {
-        Some((name, email)) if !name.trim().is_empty() => format!("{} ({})", name.trim(), email.trim()),
+        Some((name, email)) if !name.trim().is_empty() => {
+            format!("{} ({})", name.trim(), email.trim())
+        }
         Some((_, email)) => email.trim().to_owned(),
         None => raw.to_owned(),
     };
@@ -325,68 +341,59 @@ const EXTRACTED_COMMENT: &str = "The license as the package metadata names it; c
 /// The document's `LicenseRef-`s: one per distinct unrecognised license text, plus the ones
 /// packages record themselves (see the module docs).
 struct LicenseRefs {
+    /// Refs in use, lowercased: refs compare case-insensitively (§10.1 via Annex D.2).
+    taken: HashSet<String>,
     /// Unrecognised text → the ref standing for it.
-    by_text: BTreeMap<String, String>,
+    by_text: HashMap<String, String>,
     /// Every ref used → the text it stands for, sorted by ref.
     declared: BTreeMap<String, String>,
 }
 
 impl LicenseRefs {
-    fn collect(entries: &[Entry<'_>]) -> Self {
+    /// Reserves the refs packages record themselves, so no generated ref takes their name.
+    fn new(entries: &[Entry<'_>]) -> Self {
         let mut declared = BTreeMap::new();
-        let mut texts = BTreeSet::new();
         for entry in entries {
             for class in license::classify_all(&entry.package.licenses) {
-                match class {
-                    License::Expression(e) => {
-                        for r in e.license_refs() {
-                            declared.insert(r.to_owned(), r.to_owned());
-                        }
+                if let License::Expression(e) = class {
+                    for r in e.license_refs() {
+                        declared.insert(r.to_owned(), r.to_owned());
                     }
-                    License::Unrecognised(text) => {
-                        texts.insert(text.to_owned());
-                    }
-                    License::Id(_) => {}
                 }
             }
         }
-        // Refs compare case-insensitively (§10.1 via Annex D.2), so reserve them that way.
-        let mut taken: HashSet<String> = declared.keys().map(|r| r.to_ascii_lowercase()).collect();
-        let mut by_text = BTreeMap::new();
-        for text in texts {
-            let base = format!("LicenseRef-{}", ref_idstring(&text));
-            let mut candidate = base.clone();
-            let mut n = 2u64;
-            while !taken.insert(candidate.to_ascii_lowercase()) {
-                candidate = format!("{base}-{n}");
-                n += 1;
-            }
-            declared.insert(candidate.clone(), text.clone());
-            by_text.insert(text, candidate);
+        Self {
+            taken: declared.keys().map(|r| r.to_ascii_lowercase()).collect(),
+            by_text: HashMap::new(),
+            declared,
         }
-        Self { by_text, declared }
+    }
+
+    /// The ref for an unrecognised text: the same for the same text, a new one otherwise.
+    /// Packages are visited in writing order, so the suffixes are deterministic.
+    fn ref_for(&mut self, text: &str) -> String {
+        if let Some(r) = self.by_text.get(text) {
+            return r.clone();
+        }
+        let base = format!("LicenseRef-{}", ref_idstring(text));
+        let mut candidate = base.clone();
+        let mut n = 2u64;
+        while !self.taken.insert(candidate.to_ascii_lowercase()) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        self.declared.insert(candidate.clone(), text.to_owned());
+        self.by_text.insert(text.to_owned(), candidate.clone());
+        candidate
     }
 
     /// `licenseDeclared` for a package's recorded licenses.
-    fn declared(&self, recorded: &[String]) -> String {
-        let operands: Vec<(String, bool)> = license::classify_all(recorded)
-            .into_iter()
-            .map(|class| match class {
-                License::Id(id) => (id.to_owned(), false),
-                License::Expression(e) => (e.render(), e.is_disjunction()),
-                License::Unrecognised(text) => (
-                    self.by_text
-                        .get(text)
-                        .cloned()
-                        .unwrap_or_else(|| NOASSERTION.to_owned()),
-                    false,
-                ),
-            })
+    fn declared(&mut self, recorded: &[String]) -> String {
+        let operands = license::classify_all(recorded)
+            .iter()
+            .map(|class| class.to_expression(|text| Expression::Ref(self.ref_for(text))))
             .collect();
-        if operands.is_empty() {
-            return NOASSERTION.to_owned();
-        }
-        license::conjunction(&operands)
+        license::conjunction(operands).map_or_else(|| NOASSERTION.to_owned(), |e| e.render())
     }
 
     fn extracted(&self) -> Vec<ExtractedLicense> {
@@ -415,11 +422,14 @@ fn ref_idstring(text: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() { "unknown".to_owned() } else { trimmed.to_owned() }
+    if trimmed.is_empty() {
+        "unknown".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests fail loudly; the lint is for library code
 mod tests {
     use super::*;
 
@@ -434,6 +444,37 @@ mod tests {
     }
 
     #[test]
+    fn license_refs_are_unique_and_stable() {
+        let mut refs = LicenseRefs {
+            taken: HashSet::from(["licenseref-gpl-2-plus-2".to_owned()]),
+            by_text: HashMap::new(),
+            declared: BTreeMap::new(),
+        };
+        assert_eq!(refs.ref_for("GPL-2+"), "LicenseRef-GPL-2-plus");
+        // Collides after sanitising; skips the reserved (package-recorded) `-2` too.
+        assert_eq!(refs.ref_for("GPL 2+"), "LicenseRef-GPL-2-plus-3");
+        assert_eq!(refs.ref_for("GPL-2+"), "LicenseRef-GPL-2-plus");
+        assert_eq!(
+            refs.declared(&["MIT".into(), "GPL 2+".into(), "MIT or Zlib".into()]),
+            "MIT AND LicenseRef-GPL-2-plus-3 AND LicenseRef-MIT-or-Zlib"
+        );
+        assert_eq!(refs.declared(&[]), "NOASSERTION");
+        let texts: Vec<(String, String)> = refs
+            .extracted()
+            .into_iter()
+            .map(|e| (e.license_id, e.extracted_text))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("LicenseRef-GPL-2-plus".into(), "GPL-2+".into()),
+                ("LicenseRef-GPL-2-plus-3".into(), "GPL 2+".into()),
+                ("LicenseRef-MIT-or-Zlib".into(), "MIT or Zlib".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn idstrings() {
         assert_eq!(spdx_idstring("libstdc++6"), "libstdc--6");
         assert_eq!(spdx_idstring("python3.11-minimal"), "python3.11-minimal");
@@ -441,6 +482,9 @@ mod tests {
         assert_eq!(ref_idstring("Public Domain"), "Public-Domain");
         assert_eq!(ref_idstring("BSD (3 clause)"), "BSD-3-clause");
         assert_eq!(ref_idstring("©"), "unknown");
-        assert_eq!(uri_segment("docker.io/library/debian:12"), "docker.io-library-debian-12");
+        assert_eq!(
+            uri_segment("docker.io/library/debian:12"),
+            "docker.io-library-debian-12"
+        );
     }
 }

@@ -64,9 +64,22 @@ impl LayoutStore {
         }
     }
 
-    fn blob_name(digest: &Digest) -> String {
-        // Digest::parse has checked both parts, so this cannot name a path outside blobs/.
-        format!("blobs/{}/{}", digest.algorithm(), digest.hex())
+    /// `blobs/ALG/ENCODED`. Digest::parse keeps `/` out of both parts, but it lets an
+    /// algorithm be `.` or `..` (it checks characters, not the grammar's
+    /// `[a-z0-9]+([+._-][a-z0-9]+)*` of image-spec descriptor.md "Digests"), which as a
+    /// path would leave `blobs/`: refuse any algorithm off the grammar before a path is formed.
+    fn blob_name(digest: &Digest, what: &str) -> Result<String, SourceError> {
+        let algorithm = digest.algorithm();
+        let grammatical = algorithm
+            .split(['+', '.', '_', '-'])
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if !grammatical {
+            return Err(SourceError::Invalid {
+                what: format!("{what} {digest}"),
+                reason: format!("digest algorithm {algorithm:?} is not of the form [a-z0-9]+([+._-][a-z0-9]+)*"),
+            });
+        }
+        Ok(format!("blobs/{algorithm}/{}", digest.hex()))
     }
 
     /// Reads a small blob and checks it against its descriptor's digest and size.
@@ -77,7 +90,7 @@ impl LayoutStore {
                 reason: format!("descriptor size {} is over the {MAX_DOCUMENT_SIZE}-byte bound", desc.size),
             });
         }
-        let bytes = self.read_small(&Self::blob_name(&desc.digest), MAX_DOCUMENT_SIZE).map_err(|e| match e {
+        let bytes = self.read_small(&Self::blob_name(&desc.digest, what)?, MAX_DOCUMENT_SIZE).map_err(|e| match e {
             SourceError::Missing { .. } => SourceError::Missing {
                 what: format!(
                     "{what} blob {} (named by the layout's index or manifest) in {}",
@@ -88,11 +101,19 @@ impl LayoutStore {
             e => e,
         })?;
         verify_bytes(&bytes, &desc.digest, what)?;
+        // The size is part of the descriptor's claim (image-spec descriptor.md: "size ...
+        // SHOULD be verified"): a descriptor that lies about it is not trusted either.
+        if bytes.len() as u64 != desc.size {
+            return Err(SourceError::Invalid {
+                what: format!("{what} {}", desc.digest),
+                reason: format!("the descriptor says {} bytes, the blob has {}", desc.size, bytes.len()),
+            });
+        }
         Ok(bytes)
     }
 
     fn layer_blob(&self, desc: &Descriptor) -> Result<BlobFile, SourceError> {
-        let name = Self::blob_name(&desc.digest);
+        let name = Self::blob_name(&desc.digest, "layer blob")?;
         let missing = || SourceError::Missing {
             what: format!("layer blob {} in {}", desc.digest, self.describe()),
         };

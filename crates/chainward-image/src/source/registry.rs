@@ -53,7 +53,7 @@ use crate::manifest::{self, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SI
 use crate::Reference;
 
 /// How many layer blobs download at once.
-const CONCURRENT_BLOBS: usize = 3;
+const CONCURRENT_BLOBS: usize = 2;
 
 /// The media types asked for (`Accept`), in the order Docker asks for them.
 const ACCEPTED_MANIFESTS: &[&str] = &[
@@ -287,10 +287,7 @@ impl Puller<'_> {
             .await
             .map_err(|e| self.map_oci(e, "authentication"))?;
 
-        let what = match self.reference.digest() {
-            Some(_) => format!("manifest of {} (pinned digest)", self.display),
-            None => format!("manifest of {}", self.display),
-        };
+        let what = format!("manifest of {}", self.display);
         let (body, digest) = self.fetch_manifest(self.reference.digest(), None, &what).await?;
         let (pulled, index_digest) = match manifest::parse_document(&body, None, &what)? {
             Document::Manifest(m) => (
@@ -498,7 +495,22 @@ impl Puller<'_> {
             .client
             .pull_manifest_raw(&self.oci_ref(digest), &self.auth, ACCEPTED_MANIFESTS)
             .await
-            .map_err(|e| self.map_oci(e, what))?;
+            .map_err(|e| match e {
+                // oci-client checks the body against the pinned digest first, then against the
+                // `Docker-Content-Digest` header: its `expected` tells which one failed.
+                OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+                    expected,
+                    actual,
+                }) => {
+                    let against = if digest.is_some_and(|d| d.to_string() == expected) {
+                        "pinned digest"
+                    } else {
+                        "Docker-Content-Digest header"
+                    };
+                    self.digest_error(&format!("{what} ({against})"), &expected, &actual)
+                }
+                e => self.map_oci(e, what),
+            })?;
         let body = Vec::from(body);
         let len = body.len() as u64;
         if len > MAX_DOCUMENT_SIZE {
@@ -527,7 +539,7 @@ impl Puller<'_> {
             && actual != *expected
         {
             return Err(RegistryError::DigestMismatch {
-                what: what.to_owned(),
+                what: format!("{what} (pinned digest)"),
                 expected: expected.clone(),
                 actual,
             });
@@ -669,12 +681,7 @@ impl Puller<'_> {
                 }
             }
             OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) => {
-                let what = if self.reference.digest().is_some_and(|d| d.to_string() == expected) {
-                    what.to_owned()
-                } else {
-                    format!("{what} (Docker-Content-Digest header)")
-                };
-                self.digest_error(&what, &expected, &actual)
+                self.digest_error(what, &expected, &actual)
             }
             OciDistributionError::AuthenticationFailure(reason) => RegistryError::AuthenticationFailed {
                 registry,

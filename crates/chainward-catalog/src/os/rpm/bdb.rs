@@ -560,6 +560,7 @@ enum Item<'a> {
 #[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 pub(crate) mod tests {
     use super::*;
+    use crate::os::rpm::Collected;
     use crate::os::rpm::header::tests::HeaderBuilder;
 
     /// Writes BerkeleyDB hash files for tests, in either byte order.
@@ -691,12 +692,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn read(
-        bytes: &[u8],
-    ) -> (
-        Result<Vec<(RecordLocation, Vec<u8>)>, BdbError>,
-        Vec<String>,
-    ) {
+    fn read(bytes: &[u8]) -> Collected<BdbError> {
         let mut sink = WarningSink::default();
         let mut out = Vec::new();
         let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| {

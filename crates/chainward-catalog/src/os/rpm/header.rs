@@ -18,7 +18,8 @@
 //!
 //! Validation follows `hdrblobInit` → `hdrblobVerifyRegion` → `hdrblobVerifyInfo`, plus
 //! the data-length accounting of `hdrblobImport`/`regionSwab`, so a blob rpm itself would
-//! reject is rejected here too, with a named reason. Every offset, count and length is
+//! reject is rejected here too, with a named reason. (One difference: rpm checks every
+//! known tag's type, this reader the types of the tags in its own table, [`RpmTag`].) Every offset, count and length is
 //! checked against the blob before use; parsing borrows the blob and allocates only the
 //! strings it returns.
 
@@ -304,6 +305,14 @@ pub enum HeaderError {
         /// rpm's limit.
         max: u32,
     },
+    /// A whole header of 256 MiB or more (`headerMaxbytes`).
+    #[error("header declares {declared} bytes, rpm's limit is below {max}")]
+    TooLarge {
+        /// `8 + 16 × il + dl`.
+        declared: u64,
+        /// rpm's limit.
+        max: u64,
+    },
     /// `8 + 16 × il + dl` differs from the blob's length (`hdrblobInit`: "blob size BAD").
     #[error(
         "header declares {declared} bytes (8 + 16 × {entries} + {data_len}) but the blob has {actual}"
@@ -441,7 +450,7 @@ pub struct RpmHeader {
 /// assert_eq!(parse_header(&[0, 0, 0]), Err(HeaderError::TooShort { len: 3 }));
 /// ```
 pub fn parse_header(blob: &[u8]) -> Result<RpmHeader, HeaderError> {
-    HeaderBlob::parse(blob)?.to_header()
+    HeaderBlob::parse(blob)?.fields()
 }
 
 /// One index entry, converted to host order (`ei2h`).
@@ -488,7 +497,13 @@ impl<'a> HeaderBlob<'a> {
         }
         // hdrblobInit: the blob must be exactly intro + index + data, and under the cap.
         let declared = 8 + u64::from(il) * u64::from(ENTRY_SIZE) + u64::from(dl);
-        if declared >= HEADER_MAX_BYTES || declared != blob.len() as u64 {
+        if declared >= HEADER_MAX_BYTES {
+            return Err(HeaderError::TooLarge {
+                declared,
+                max: HEADER_MAX_BYTES,
+            });
+        }
+        if declared != blob.len() as u64 {
             return Err(HeaderError::SizeMismatch {
                 declared,
                 entries: il,
@@ -653,14 +668,12 @@ impl<'a> HeaderBlob<'a> {
             if kind != TagType::Bin && e.count > HEADER_ARRAY_MAX {
                 return Err(bad(EntryDefect::ArrayTooLarge));
             }
-            if typecheck {
-                if let Some(tag) = RpmTag::from_id(e.tag) {
-                    let declared = tag.declared_type();
-                    if kind != declared && !(declared.is_string_class() && kind.is_string_class()) {
-                        return Err(bad(EntryDefect::TypeMismatch {
-                            expected: declared as u32,
-                        }));
-                    }
+            if typecheck && let Some(tag) = RpmTag::from_id(e.tag) {
+                let declared = tag.declared_type();
+                if kind != declared && !(declared.is_string_class() && kind.is_string_class()) {
+                    return Err(bad(EntryDefect::TypeMismatch {
+                        expected: declared as u32,
+                    }));
                 }
             }
             let len = data_len(kind, self.data, e.offset, e.count)
@@ -754,7 +767,7 @@ impl<'a> HeaderBlob<'a> {
         matches!(self.string(RpmTag::Name), Ok(Some(name)) if name == GPG_PUBKEY)
     }
 
-    pub(crate) fn to_header(&self) -> Result<RpmHeader, HeaderError> {
+    pub(crate) fn fields(&self) -> Result<RpmHeader, HeaderError> {
         Ok(RpmHeader {
             name: self.required(RpmTag::Name)?,
             epoch: self.int32(RpmTag::Epoch)?,
@@ -871,7 +884,7 @@ pub(crate) mod tests {
                 _ => 1,
             };
             for (tag, kind, bytes, count) in &self.entries {
-                while data.len() % align(*kind) != 0 {
+                while !data.len().is_multiple_of(align(*kind)) {
                     data.push(0);
                 }
                 for v in [*tag, *kind, data.len() as u32, *count] {
@@ -1069,6 +1082,12 @@ pub(crate) mod tests {
             Err(HeaderError::TooManyEntries { .. })
         ));
         let mut blob = HeaderBuilder::package("bash").build();
+        set_be32(&mut blob, 0, 0xffff);
+        set_be32(&mut blob, 4, 0x0fff_ffff);
+        assert!(matches!(
+            parse_header(&blob),
+            Err(HeaderError::TooLarge { .. })
+        ));
         set_be32(&mut blob, 4, 0xffff_ffff);
         assert!(matches!(
             parse_header(&blob),

@@ -21,7 +21,7 @@
 //!
 //! Formats (see each module's documentation for the layout and its sources):
 //! - BerkeleyDB hash, `/var/lib/rpm/Packages`: RHEL/CentOS ≤ 8, Amazon Linux 2, older SUSE.
-//! - NDB, `/usr/lib/sysimage/rpm/Packages.db`: SUSE since SLE 15 SP3.
+//! - NDB, `/usr/lib/sysimage/rpm/Packages.db`: SUSE (SLE 15 and openSUSE).
 //! - SQLite, `rpmdb.sqlite`: Fedora ≥ 33, RHEL ≥ 9, CBL-Mariner/Azure Linux.
 
 mod bdb;
@@ -202,7 +202,7 @@ pub fn read_rpmdb(format: RpmDbFormat, bytes: &[u8]) -> Result<RpmDbRead, RpmDbE
                         if h.is_gpg_pubkey() {
                             Ok(None)
                         } else {
-                            h.to_header().map(Some)
+                            h.fields().map(Some)
                         }
                     })
                     .map_err(|source| RpmDbError::Header { record, source }),
@@ -227,6 +227,11 @@ pub fn read_rpmdb(format: RpmDbFormat, bytes: &[u8]) -> Result<RpmDbRead, RpmDbE
         warnings: warnings.into_vec(),
     })
 }
+
+/// What the format tests collect: the blobs with their locations, or the error, and the
+/// warnings as text.
+#[cfg(test)]
+pub(crate) type Collected<E> = (Result<Vec<(RecordLocation, Vec<u8>)>, E>, Vec<String>);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]

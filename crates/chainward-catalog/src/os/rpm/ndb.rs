@@ -264,12 +264,8 @@ pub(crate) fn for_each_blob(
     }
 
     let overlapping = overlapping_slots(&slots);
-    for s in &slots {
-        if let Some(other) = overlapping
-            .iter()
-            .find(|(slot, _)| *slot == s.slot)
-            .map(|(_, o)| *o)
-        {
+    for (s, overlaps) in slots.iter().zip(overlapping) {
+        if let Some(other) = overlaps {
             warnings.push(NdbError::OverlappingSlot {
                 slot: s.slot,
                 pkg_index: s.pkg_index,
@@ -291,18 +287,22 @@ pub(crate) fn for_each_blob(
     Ok(())
 }
 
-/// Slots whose blocks overlap a slot at a lower block offset, each with that slot.
-fn overlapping_slots(slots: &[Slot]) -> Vec<(u32, u32)> {
-    let mut by_offset: Vec<&Slot> = slots.iter().collect();
-    by_offset.sort_by_key(|s| (s.blk_offset, s.slot));
-    let mut overlapping = Vec::new();
+/// For each slot, the slot at a lower block offset whose blocks it overlaps, if any
+/// (one sort, so a file full of slots naming the same blocks stays linear-logarithmic).
+fn overlapping_slots(slots: &[Slot]) -> Vec<Option<u32>> {
+    let mut by_offset: Vec<usize> = (0..slots.len()).collect();
+    by_offset.sort_by_key(|i| slots.get(*i).map(|s| (s.blk_offset, s.slot)));
+    let mut overlapping = vec![None; slots.len()];
     let mut kept: Option<&Slot> = None;
-    for s in by_offset {
+    for i in by_offset {
+        let Some(s) = slots.get(i) else { continue };
         match kept {
             Some(k)
                 if u64::from(s.blk_offset) < u64::from(k.blk_offset) + u64::from(k.blk_count) =>
             {
-                overlapping.push((s.slot, k.slot));
+                if let Some(o) = overlapping.get_mut(i) {
+                    *o = Some(k.slot);
+                }
             }
             _ => kept = Some(s),
         }
@@ -366,6 +366,7 @@ fn blob<'a>(bytes: &'a [u8], s: &Slot) -> Result<&'a [u8], NdbError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 pub(crate) mod tests {
     use super::*;
+    use crate::os::rpm::Collected;
     use crate::os::rpm::header::tests::HeaderBuilder;
 
     /// Writes NDB files for tests: one slot page, blobs appended in order.
@@ -409,12 +410,7 @@ pub(crate) mod tests {
         ndb_file(&blobs)
     }
 
-    fn read(
-        bytes: &[u8],
-    ) -> (
-        Result<Vec<(RecordLocation, Vec<u8>)>, NdbError>,
-        Vec<String>,
-    ) {
+    fn read(bytes: &[u8]) -> Collected<NdbError> {
         let mut sink = WarningSink::default();
         let mut out = Vec::new();
         let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| {
@@ -533,6 +529,23 @@ pub(crate) mod tests {
         for (w, e) in sorted.iter().zip(exp) {
             assert!(w.contains(e), "{w} should contain {e}");
         }
+    }
+
+    #[test]
+    fn slots_naming_the_same_blocks_are_read_once() {
+        let mut file = ndb_file(&[(1, HeaderBuilder::package("a").build())]);
+        let first: [u8; 16] = file[2 * SLOT_SIZE..3 * SLOT_SIZE].try_into().unwrap();
+        for slot in 3..PAGE_SIZE / SLOT_SIZE {
+            file[slot * SLOT_SIZE..(slot + 1) * SLOT_SIZE].copy_from_slice(&first);
+        }
+        let (r, warnings) = read(&file);
+        assert_eq!(r.unwrap().len(), 1);
+        assert_eq!(warnings.len(), PAGE_SIZE / SLOT_SIZE - 3);
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w.ends_with("overlaps the blocks of slot 2"))
+        );
     }
 
     #[test]

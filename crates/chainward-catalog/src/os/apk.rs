@@ -36,10 +36,50 @@ pub struct RecordProblem {
     pub message: String,
 }
 
-/// Parses the installed database.
+/// The most problems [`parse_installed`] reports one by one; past it they are only
+/// counted (a hostile database can hold a broken record every few bytes).
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Problems up to [`MAX_PROBLEMS`], then a count.
+#[derive(Default)]
+struct ProblemSink {
+    kept: Vec<RecordProblem>,
+    dropped: usize,
+    first_dropped_line: usize,
+}
+
+impl ProblemSink {
+    fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(RecordProblem { line, message: message() });
+        } else {
+            if self.dropped == 0 {
+                self.first_dropped_line = line;
+            }
+            self.dropped += 1;
+        }
+    }
+
+    fn into_vec(mut self) -> Vec<RecordProblem> {
+        if self.dropped > 0 {
+            self.kept.push(RecordProblem {
+                line: self.first_dropped_line,
+                message: format!(
+                    "{} more broken records from here on were skipped (only {MAX_PROBLEMS} are reported one by one)",
+                    self.dropped
+                ),
+            });
+        }
+        self.kept
+    }
+}
+
+/// Parses the installed database. Returns the packages and the records that had to be
+/// skipped, each with its line: at most [`MAX_PROBLEMS`] of them, then one that counts
+/// the rest.
 pub fn parse_installed(text: &str) -> (Vec<ApkEntry>, Vec<RecordProblem>) {
     let mut entries = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = ProblemSink::default();
     let mut cur: Vec<(char, &str)> = Vec::new();
     let mut start = 1;
     let mut flush = |cur: &mut Vec<(char, &str)>, line: usize| {
@@ -56,12 +96,9 @@ pub fn parse_installed(text: &str) -> (Vec<ApkEntry>, Vec<RecordProblem>) {
                 license: get('L'),
                 maintainer: get('m'),
             }),
-            (name, _) => problems.push(RecordProblem {
-                line,
-                message: match name {
-                    Some(n) => format!("package {n:?} has no V: (version) line; skipped"),
-                    None => "record has no P: (name) line; skipped".into(),
-                },
+            (name, _) => problems.push(line, || match name {
+                Some(n) => format!("package {n:?} has no V: (version) line; skipped"),
+                None => "record has no P: (name) line; skipped".into(),
             }),
         }
         cur.clear();
@@ -74,11 +111,13 @@ pub fn parse_installed(text: &str) -> (Vec<ApkEntry>, Vec<RecordProblem>) {
         }
         let mut chars = line.chars();
         if let (Some(k), Some(':')) = (chars.next(), chars.next()) {
-            cur.push((k, &line[2..]));
+            // `chars.as_str()` is what follows the colon: the key may be a multi-byte
+            // character, so byte offset 2 need not be a char boundary.
+            cur.push((k, chars.as_str()));
         }
     }
     flush(&mut cur, start);
-    (entries, problems)
+    (entries, problems.into_vec())
 }
 
 impl ApkEntry {
@@ -162,5 +201,22 @@ mod tests {
         assert_eq!(e[0].origin.as_deref(), Some("musl"));
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].line, 10);
+    }
+
+    #[test]
+    fn multibyte_key_does_not_split_a_character() {
+        // Found by hand and by the apk_installed fuzz target: `&line[2..]` panicked on `€:`.
+        let (e, p) = parse_installed("P:a\n\u{20ac}:x\n\u{e9}:y\nV:1\n\n\u{20ac}\n");
+        assert_eq!(e.len(), 1);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn problems_are_capped_then_counted() {
+        let text = "P:x\n\n".repeat(MAX_PROBLEMS + 3);
+        let (entries, problems) = parse_installed(&text);
+        assert!(entries.is_empty());
+        assert_eq!(problems.len(), MAX_PROBLEMS + 1);
+        assert!(problems[MAX_PROBLEMS].message.starts_with("3 more broken records"));
     }
 }

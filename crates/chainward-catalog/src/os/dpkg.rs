@@ -44,6 +44,45 @@ pub struct StanzaProblem {
     pub message: String,
 }
 
+/// The most problems [`parse_status`] reports one by one; past it they are only counted.
+/// A hostile status can hold a broken stanza every few bytes: a 20 MB file would otherwise
+/// make hundreds of thousands of warnings, many times its own size in memory.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Problems up to [`MAX_PROBLEMS`], then a count.
+#[derive(Default)]
+struct ProblemSink {
+    kept: Vec<StanzaProblem>,
+    dropped: usize,
+    first_dropped_line: usize,
+}
+
+impl ProblemSink {
+    fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(StanzaProblem { line, message: message() });
+        } else {
+            if self.dropped == 0 {
+                self.first_dropped_line = line;
+            }
+            self.dropped += 1;
+        }
+    }
+
+    fn into_vec(mut self) -> Vec<StanzaProblem> {
+        if self.dropped > 0 {
+            self.kept.push(StanzaProblem {
+                line: self.first_dropped_line,
+                message: format!(
+                    "{} more broken stanzas from here on were skipped (only {MAX_PROBLEMS} are reported one by one)",
+                    self.dropped
+                ),
+            });
+        }
+        self.kept
+    }
+}
+
 /// Whether a `Status:` value means the package's files are on disk. dpkg's states
 /// `not-installed` and `config-files` leave no package behind (dpkg(1) "PACKAGE STATES").
 fn is_installed(status: Option<&str>) -> bool {
@@ -80,10 +119,11 @@ pub fn is_valid_version(v: &str) -> bool {
 }
 
 /// Parses deb822 stanzas of a dpkg status file. Returns the installed packages and the
-/// stanzas that had to be skipped (no Package or no Version), each with its line.
+/// stanzas that had to be skipped (no Package or no Version), each with its line: at most
+/// [`MAX_PROBLEMS`] of them, then one that counts the rest.
 pub fn parse_status(text: &str) -> (Vec<DpkgEntry>, Vec<StanzaProblem>) {
     let mut entries = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = ProblemSink::default();
     let mut fields: Vec<(&str, String)> = Vec::new();
     let mut start_line = 1;
     let mut flush = |fields: &mut Vec<(&str, String)>, line: usize| {
@@ -98,9 +138,8 @@ pub fn parse_status(text: &str) -> (Vec<DpkgEntry>, Vec<StanzaProblem>) {
                 .filter(|v| !v.is_empty())
         };
         match (get("Package"), get("Version")) {
-            (Some(name), Some(version)) if !is_valid_version(&version) => problems.push(StanzaProblem {
-                line,
-                message: format!("package {name:?} has an invalid version {version:?} (deb-version(7)); skipped"),
+            (Some(name), Some(version)) if !is_valid_version(&version) => problems.push(line, || {
+                format!("package {name:?} has an invalid version {version:?} (deb-version(7)); skipped")
             }),
             (Some(name), Some(version)) => {
                 let status = get("Status");
@@ -126,12 +165,9 @@ pub fn parse_status(text: &str) -> (Vec<DpkgEntry>, Vec<StanzaProblem>) {
                     });
                 }
             }
-            (name, _) => problems.push(StanzaProblem {
-                line,
-                message: match name {
-                    Some(n) => format!("package {n:?} has no Version field; skipped"),
-                    None => "stanza has no Package field; skipped".into(),
-                },
+            (name, _) => problems.push(line, || match name {
+                Some(n) => format!("package {n:?} has no Version field; skipped"),
+                None => "stanza has no Package field; skipped".into(),
             }),
         }
         fields.clear();
@@ -152,7 +188,7 @@ pub fn parse_status(text: &str) -> (Vec<DpkgEntry>, Vec<StanzaProblem>) {
         }
     }
     flush(&mut fields, start_line);
-    (entries, problems)
+    (entries, problems.into_vec())
 }
 
 impl DpkgEntry {
@@ -282,6 +318,17 @@ mod tests {
         assert_eq!(entries[0].source_version.as_deref(), Some("2.0-1"));
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 11);
+    }
+
+    #[test]
+    fn problems_are_capped_then_counted() {
+        let text = "Package: x\n\n".repeat(MAX_PROBLEMS + 5) + "Package: ok\nVersion: 1\n";
+        let (entries, problems) = parse_status(&text);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(problems.len(), MAX_PROBLEMS + 1);
+        let last = &problems[MAX_PROBLEMS];
+        assert_eq!(last.line, 2 * MAX_PROBLEMS + 1);
+        assert!(last.message.starts_with("5 more broken stanzas"), "{}", last.message);
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub enum TarError {
         expected: u64,
     },
     /// A header's checksum does not match its bytes.
-    #[error("tar header at byte {offset} has a bad checksum (stored {stored:?}, computed {computed})")]
+    #[error(
+        "tar header at byte {offset} has a bad checksum (stored {stored:?}, computed {computed})"
+    )]
     BadChecksum {
         /// Byte offset of the header.
         offset: u64,
@@ -266,7 +268,8 @@ impl<R: SkipRead> TarReader<R> {
         if self.pos.saturating_add(self.remaining_data) > self.limit {
             return Err(TarError::TooLarge { limit: self.limit });
         }
-        let len = usize::try_from(self.remaining_data).map_err(|_| TarError::TooLarge { limit: max })?;
+        let len =
+            usize::try_from(self.remaining_data).map_err(|_| TarError::TooLarge { limit: max })?;
         let mut buf = vec![0u8; len];
         if len > 0 && !self.read_exact_at(&mut buf)? {
             return Err(TarError::Truncated {
@@ -363,9 +366,11 @@ impl<R: SkipRead> TarReader<R> {
                 .or_else(|| self.global_path.clone())
                 .unwrap_or_else(|| header_name(&block));
             let link = match entry_type {
-                EntryType::Hardlink | EntryType::Symlink => {
-                    Some(long_link.or(pax.linkpath).unwrap_or_else(|| trim_nul(block[157..257].to_vec())))
-                }
+                EntryType::Hardlink | EntryType::Symlink => Some(
+                    long_link
+                        .or(pax.linkpath)
+                        .unwrap_or_else(|| trim_nul(block[157..257].to_vec())),
+                ),
                 _ => None,
             };
             let size = pax.size.or(self.global_size).unwrap_or(size);
@@ -411,7 +416,9 @@ impl<R: SkipRead> Read for EntryData<'_, R> {
         self.tar.remaining_data -= got as u64;
         self.tar.pos = self.tar.pos.saturating_add(got as u64);
         if self.tar.pos > self.tar.limit {
-            return Err(io::Error::other(TarError::TooLarge { limit: self.tar.limit }));
+            return Err(io::Error::other(TarError::TooLarge {
+                limit: self.tar.limit,
+            }));
         }
         Ok(got)
     }
@@ -504,7 +511,11 @@ fn parse_number(field: &[u8], offset: u64, name: &'static str) -> Result<u64, Ta
             }
             let mut value: u64 = u64::from(first & 0x3f);
             for &b in &field[1..] {
-                value = value.checked_mul(256).ok_or_else(bad)?.checked_add(u64::from(b)).ok_or_else(bad)?;
+                value = value
+                    .checked_mul(256)
+                    .ok_or_else(bad)?
+                    .checked_add(u64::from(b))
+                    .ok_or_else(bad)?;
             }
             Ok(value)
         }
@@ -541,7 +552,10 @@ fn parse_pax(mut data: &[u8], offset: u64) -> Result<PaxOverrides, TarError> {
         if data.iter().all(|&b| b == 0) {
             break;
         }
-        let space = data.iter().position(|&b| b == b' ').ok_or_else(|| bad("no length field"))?;
+        let space = data
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| bad("no length field"))?;
         let len: usize = std::str::from_utf8(&data[..space])
             .ok()
             .and_then(|s| s.parse().ok())
@@ -550,8 +564,13 @@ fn parse_pax(mut data: &[u8], offset: u64) -> Result<PaxOverrides, TarError> {
             return Err(bad("record length out of range"));
         }
         let record = &data[space + 1..len];
-        let record = record.strip_suffix(b"\n").ok_or_else(|| bad("record does not end in a newline"))?;
-        let eq = record.iter().position(|&b| b == b'=').ok_or_else(|| bad("record has no '='"))?;
+        let record = record
+            .strip_suffix(b"\n")
+            .ok_or_else(|| bad("record does not end in a newline"))?;
+        let eq = record
+            .iter()
+            .position(|&b| b == b'=')
+            .ok_or_else(|| bad("record has no '='"))?;
         let (key, value) = (&record[..eq], &record[eq + 1..]);
         match key {
             b"path" => out.path = Some(value.to_vec()),
@@ -658,10 +677,16 @@ pub(crate) mod tests {
     #[test]
     fn truncated_and_bad_checksum_are_errors() {
         let tar = archive(&[("f", b'0', b"hello world", "")]);
-        assert!(matches!(read_all(&tar[..600]), Err(TarError::Truncated { .. })));
+        assert!(matches!(
+            read_all(&tar[..600]),
+            Err(TarError::Truncated { .. })
+        ));
         let mut bad = tar.clone();
         bad[0] = b'g';
-        assert!(matches!(read_all(&bad), Err(TarError::BadChecksum { offset: 0, .. })));
+        assert!(matches!(
+            read_all(&bad),
+            Err(TarError::BadChecksum { offset: 0, .. })
+        ));
     }
 
     #[test]
@@ -673,7 +698,10 @@ pub(crate) mod tests {
         h[148..156].copy_from_slice(b"        ");
         let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
         h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        assert!(matches!(read_all(&h), Err(TarError::MetadataTooLarge { .. })));
+        assert!(matches!(
+            read_all(&h),
+            Err(TarError::MetadataTooLarge { .. })
+        ));
     }
 
     #[test]
@@ -683,17 +711,26 @@ pub(crate) mod tests {
         let mut r = TarReader::new(Streaming(&tar[..]), 4096);
         let first = r.next_entry().unwrap();
         assert!(first.is_some());
-        assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 4096 })));
+        assert!(matches!(
+            r.next_entry(),
+            Err(TarError::TooLarge { limit: 4096 })
+        ));
     }
 
     #[test]
     fn size_near_u64_max_is_refused_not_overflowed() {
         // A PAX size of u64::MAX: skipping it used to overflow adding the block padding.
         let rec = "29 size=18446744073709551615\n";
-        let tar = archive(&[("PaxHeaders/big", b'x', rec.as_bytes(), ""), ("big", b'0', b"", "")]);
+        let tar = archive(&[
+            ("PaxHeaders/big", b'x', rec.as_bytes(), ""),
+            ("big", b'0', b"", ""),
+        ]);
         let mut r = TarReader::new(Streaming(&tar[..]), 1 << 20);
         assert_eq!(r.next_entry().unwrap().map(|e| e.size), Some(u64::MAX));
-        assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 1048576 })));
+        assert!(matches!(
+            r.next_entry(),
+            Err(TarError::TooLarge { limit: 1048576 })
+        ));
     }
 
     #[test]
@@ -702,7 +739,10 @@ pub(crate) mod tests {
         let tar = archive(&[("big", b'0', &data, "")]);
         let mut r = TarReader::new(Streaming(&tar[..]), 4096);
         assert!(r.next_entry().unwrap().is_some());
-        assert!(matches!(r.read_data(1 << 20), Err(TarError::TooLarge { limit: 4096 })));
+        assert!(matches!(
+            r.read_data(1 << 20),
+            Err(TarError::TooLarge { limit: 4096 })
+        ));
         assert_eq!(r.position(), 512, "nothing of the data was read");
     }
 

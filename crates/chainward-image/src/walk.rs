@@ -74,7 +74,9 @@ pub enum WalkError {
         source: TarError,
     },
     /// The blob's bytes do not hash to the digest its descriptor names.
-    #[error("layer blob digest mismatch: the manifest names {expected}, the bytes hash to {actual}")]
+    #[error(
+        "layer blob digest mismatch: the manifest names {expected}, the bytes hash to {actual}"
+    )]
     DigestMismatch {
         /// The digest named by the manifest.
         expected: Digest,
@@ -96,7 +98,9 @@ pub enum WalkError {
         limit: u64,
     },
     /// The layers inflate to more than [`Limits::max_image_size`].
-    #[error("image inflates past the size bound of {limit} bytes (a decompression bomb?); raise --max-image-size if it is genuine")]
+    #[error(
+        "image inflates past the size bound of {limit} bytes (a decompression bomb?); raise --max-image-size if it is genuine"
+    )]
     ImageTooLarge {
         /// The bound.
         limit: u64,
@@ -183,7 +187,9 @@ impl Budget {
     }
 
     fn remaining_bytes(&self, limits: &Limits) -> u64 {
-        limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed))
+        limits
+            .max_image_size
+            .saturating_sub(self.bytes.load(Ordering::Relaxed))
     }
 }
 
@@ -250,7 +256,11 @@ pub fn walk_tar<R: SkipRead>(
             if matches!(hidden, "" | "." | "..") {
                 continue;
             }
-            let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
+            let target = if dir.is_empty() {
+                hidden.to_owned()
+            } else {
+                format!("{dir}/{hidden}")
+            };
             index.entries.push(LayerEntry {
                 path: target,
                 kind: EntryKind::Whiteout,
@@ -260,7 +270,10 @@ pub fn walk_tar<R: SkipRead>(
             });
             continue;
         }
-        let link = entry.link.as_deref().map(|l| String::from_utf8_lossy(l).into_owned());
+        let link = entry
+            .link
+            .as_deref()
+            .map(|l| String::from_utf8_lossy(l).into_owned());
         let kind = match entry.entry_type {
             EntryType::File => NodeKind::File,
             EntryType::Directory => NodeKind::Dir,
@@ -268,7 +281,9 @@ pub fn walk_tar<R: SkipRead>(
             EntryType::Hardlink => {
                 let (target, clamped) = normalize_path(&link.unwrap_or_default());
                 if clamped {
-                    index.clamped_paths.push(format!("{path} (hard link target)"));
+                    index
+                        .clamped_paths
+                        .push(format!("{path} (hard link target)"));
                 }
                 NodeKind::Hardlink(target)
             }
@@ -349,7 +364,9 @@ impl Seek for FileRegion {
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
             SeekFrom::End(d) => self.len.checked_add_signed(d),
         }
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start of region"))?;
+        .ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "seek before start of region")
+        })?;
         // Seeking past the end is allowed (reads then return EOF), as for files.
         self.file.seek(SeekFrom::Start(self.start + target))?;
         self.pos = target.min(self.len);
@@ -409,7 +426,15 @@ pub fn walk_blob(
                 base: blob.offset,
             };
             let reader = Seeking(BufReader::with_capacity(64 * 1024, region));
-            walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
+            walk_tar(
+                reader,
+                layer_name,
+                interest,
+                limits,
+                budget,
+                Some(&addressable),
+            )
+            .map(|(i, _)| i)
         }
         (compression, verify) => {
             let hashing = HashingReader {
@@ -419,18 +444,55 @@ pub fn walk_blob(
             let (index, mut hashing) = match compression {
                 Compression::Gzip => {
                     let dec = flate2::read::MultiGzDecoder::new(hashing);
-                    let (index, Streaming(mut rest)) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
-                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
+                    let (index, Streaming(mut rest)) = walk_tar(
+                        Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
+                        layer_name,
+                        interest,
+                        limits,
+                        budget,
+                        None,
+                    )?;
+                    drain_after_end(
+                        &mut rest,
+                        layer_name,
+                        &blob.path.display().to_string(),
+                        limits,
+                        budget,
+                    )?;
                     (index, rest.into_inner().into_inner())
                 }
                 Compression::Zstd => {
-                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, hashing)).map_err(io_err)?;
-                    let (index, Streaming(mut rest)) = walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
-                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
+                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+                        READ_BUFFER,
+                        hashing,
+                    ))
+                    .map_err(io_err)?;
+                    let (index, Streaming(mut rest)) = walk_tar(
+                        Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
+                        layer_name,
+                        interest,
+                        limits,
+                        budget,
+                        None,
+                    )?;
+                    drain_after_end(
+                        &mut rest,
+                        layer_name,
+                        &blob.path.display().to_string(),
+                        limits,
+                        budget,
+                    )?;
                     (index, rest.into_inner().finish().into_inner())
                 }
                 Compression::None => {
-                    let (index, r) = walk_tar(Streaming(hashing), layer_name, interest, limits, budget, None)?;
+                    let (index, r) = walk_tar(
+                        Streaming(hashing),
+                        layer_name,
+                        interest,
+                        limits,
+                        budget,
+                        None,
+                    )?;
                     (index, r.0)
                 }
             };
@@ -470,17 +532,37 @@ pub fn walk_reader<R: Read>(
     let head = buffered.fill_buf().map_err(io_err)?;
     let compression = Compression::sniff(&head[..head.len().min(4)]);
     let index = match compression {
-        Compression::None => walk_tar(Streaming(buffered), layer_name, interest, limits, budget, None)?.0,
+        Compression::None => {
+            walk_tar(
+                Streaming(buffered),
+                layer_name,
+                interest,
+                limits,
+                budget,
+                None,
+            )?
+            .0
+        }
         Compression::Gzip => {
-            let dec = BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(buffered));
-            let (index, Streaming(mut rest)) = walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
+            let dec = BufReader::with_capacity(
+                READ_BUFFER,
+                flate2::bufread::MultiGzDecoder::new(buffered),
+            );
+            let (index, Streaming(mut rest)) =
+                walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
             drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
             index
         }
         Compression::Zstd => {
             let dec = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?;
-            let (index, Streaming(mut rest)) =
-                walk_tar(Streaming(BufReader::with_capacity(READ_BUFFER, dec)), layer_name, interest, limits, budget, None)?;
+            let (index, Streaming(mut rest)) = walk_tar(
+                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
+                layer_name,
+                interest,
+                limits,
+                budget,
+                None,
+            )?;
             drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
             index
         }
@@ -500,11 +582,14 @@ fn drain_after_end(
     budget: &Budget,
 ) -> Result<(), WalkError> {
     let bound = budget.remaining_bytes(limits);
-    let n = io::copy(&mut rest.take(bound.saturating_add(1)), &mut io::sink()).map_err(|source| WalkError::Io {
-        layer: layer_name.to_owned(),
-        path: path.to_owned(),
-        source,
-    })?;
+    let n =
+        io::copy(&mut rest.take(bound.saturating_add(1)), &mut io::sink()).map_err(|source| {
+            WalkError::Io {
+                layer: layer_name.to_owned(),
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     if n > bound {
         return Err(WalkError::ImageTooLarge {
             limit: limits.max_image_size,
@@ -539,9 +624,11 @@ pub fn walk_blobs_parallel(
     let mut order: Vec<usize> = (0..blobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(blobs[i].0.len));
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<LayerIndex, WalkError>>> = (0..blobs.len()).map(|_| None).collect();
-    let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex, WalkError>>>> =
-        (0..blobs.len()).map(|_| std::sync::Mutex::new(None)).collect();
+    let mut results: Vec<Option<Result<LayerIndex, WalkError>>> =
+        (0..blobs.len()).map(|_| None).collect();
+    let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex, WalkError>>>> = (0..blobs.len())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -590,7 +677,10 @@ mod tests {
     fn normalize_clamps_inside_root() {
         assert_eq!(normalize_path("./etc/passwd"), ("etc/passwd".into(), false));
         assert_eq!(normalize_path("/etc/passwd"), ("etc/passwd".into(), true));
-        assert_eq!(normalize_path("../../etc/passwd"), ("etc/passwd".into(), true));
+        assert_eq!(
+            normalize_path("../../etc/passwd"),
+            ("etc/passwd".into(), true)
+        );
         assert_eq!(normalize_path("a/b/../../../c"), ("c".into(), true));
         assert_eq!(normalize_path("a/./b//c/"), ("a/b/c".into(), false));
     }

@@ -469,41 +469,52 @@ fn file_over_the_file_bound_is_too_large_on_read() {
 // ---- truncated, tampered and missing blobs ----
 
 #[test]
-fn truncated_gzip_layer_is_an_error_naming_the_layer() {
+fn truncated_compressed_layer_is_an_error_naming_the_layer() {
     let tar = TarWriter::new()
         .file("usr/bin/a", &noise(200_000, 1))
         .file("usr/bin/b", &noise(100_000, 2))
         .file("etc/os-release", b"ID=debian\n")
         .finish();
-    let whole = gzip(&tar);
-    // The half the brief names, and cuts everywhere else too: none may load silently.
-    let cuts: Vec<usize> = std::iter::once(whole.len() / 2)
-        .chain((1..16).map(|i| whole.len() * i / 16))
-        .chain([10, whole.len() - 4])
-        .collect();
-    for cut in cuts {
-        let mut sandbox = Sandbox::new();
-        let layout = sandbox.layout();
-        let blob = layout.put_blob(&whole[..cut]);
-        let config = layout.put_config(&[sha256(&tar)]);
-        let manifest = layout.put_manifest(
-            &config,
-            &[blob.descriptor(support::OCI_LAYER_GZIP)],
-            json!({}),
-        );
-        layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
-        sandbox.seal();
-        match load_layout(&sandbox, "t", Limits::default()) {
-            Err(e @ SourceError::Walk(WalkError::Tar { .. } | WalkError::Io { .. })) => {
-                let message = e.to_string();
-                assert!(message.contains(&blob.digest), "cut {cut}: {message}");
+    for (kind, whole) in [
+        ("gzip", gzip(&tar)),
+        ("zstd", zstd::stream::encode_all(&tar[..], 3).unwrap()),
+    ] {
+        // The half the brief names, and cuts everywhere else too, down to the last byte of
+        // the gzip trailer (after the tar's end): none may load silently.
+        let cuts = std::iter::once(whole.len() / 2)
+            .chain((1..16).map(|i| whole.len() * i / 16))
+            .chain([10, whole.len() - 4, whole.len() - 1])
+            .collect::<std::collections::BTreeSet<usize>>();
+        for cut in cuts {
+            let mut sandbox = Sandbox::new();
+            let layout = sandbox.layout();
+            let blob = layout.put_blob(&whole[..cut]);
+            let config = layout.put_config(&[sha256(&tar)]);
+            let manifest = layout.put_manifest(
+                &config,
+                &[blob.descriptor(support::OCI_LAYER_GZIP)],
+                json!({}),
+            );
+            layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
+            sandbox.seal();
+            match load_layout(&sandbox, "t", Limits::default()) {
+                Err(e @ SourceError::Walk(WalkError::Tar { .. } | WalkError::Io { .. })) => {
+                    let message = e.to_string();
+                    assert!(
+                        message.contains(&blob.digest),
+                        "{kind} cut {cut}: {message}"
+                    );
+                    if cut == whole.len() / 2 {
+                        eprintln!("{kind} cut in half: {message}");
+                    }
+                }
+                Err(e) => panic!("{kind} cut {cut}: unexpected error {e:?}"),
+                Ok(image) => panic!(
+                    "{kind} cut {cut} of {}: loaded {} nodes from a truncated layer",
+                    whole.len(),
+                    image.tree.len()
+                ),
             }
-            Err(e) => panic!("cut {cut}: unexpected error {e:?}"),
-            Ok(image) => panic!(
-                "cut {cut} of {}: loaded {} nodes from a truncated layer",
-                whole.len(),
-                image.tree.len()
-            ),
         }
     }
 }
@@ -695,7 +706,7 @@ fn five_megabyte_manifest_parses_fast() {
     let layout = sandbox.layout();
     let layer = Layer::gzip(&TarWriter::new().file("f", b"x").finish());
     let blob = layout.put_blob(&layer.blob);
-    let config = layout.put_config(&[layer.diff_id.clone()]);
+    let config = layout.put_config(std::slice::from_ref(&layer.diff_id));
     let manifest = layout.put_manifest(
         &config,
         &[blob.descriptor(layer.media_type)],
@@ -730,7 +741,7 @@ fn nine_megabyte_documents_are_refused() {
             c["annotations"] = annotations_of(9_000_000)["annotations"].clone();
             layout.put_blob(&serde_json::to_vec(&c).unwrap())
         } else {
-            layout.put_config(&[layer.diff_id.clone()])
+            layout.put_config(std::slice::from_ref(&layer.diff_id))
         };
         let extra = if which == "manifest" {
             annotations_of(9_000_000)

@@ -51,7 +51,10 @@ struct ProblemSink {
 impl ProblemSink {
     fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
         if self.kept.len() < MAX_PROBLEMS {
-            self.kept.push(RecordProblem { line, message: message() });
+            self.kept.push(RecordProblem {
+                line,
+                message: message(),
+            });
         } else {
             if self.dropped == 0 {
                 self.first_dropped_line = line;
@@ -86,7 +89,12 @@ pub fn parse_installed(text: &str) -> (Vec<ApkEntry>, Vec<RecordProblem>) {
         if cur.is_empty() {
             return;
         }
-        let get = |k: char| cur.iter().find(|(f, _)| *f == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: char| {
+            cur.iter()
+                .find(|(f, _)| *f == k)
+                .map(|(_, v)| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         match (get('P'), get('V')) {
             (Some(name), Some(version)) => entries.push(ApkEntry {
                 name,
@@ -178,7 +186,10 @@ impl Cataloger for ApkCataloger {
                 }));
                 newest = entries.clone();
             }
-            versions.push((*layer, entries.iter().map(ApkEntry::key).collect::<Vec<_>>()));
+            versions.push((
+                *layer,
+                entries.iter().map(ApkEntry::key).collect::<Vec<_>>(),
+            ));
         }
         let layers = introducing_layers(&versions);
         out.packages = newest
@@ -205,7 +216,7 @@ mod tests {
 
     #[test]
     fn multibyte_key_does_not_split_a_character() {
-        // Found by hand and by the apk_installed fuzz target: `&line[2..]` panicked on `€:`.
+        // Found by tests/hostile.rs: `&line[2..]` panicked on `€:` (a 3-byte key).
         let (e, p) = parse_installed("P:a\n\u{20ac}:x\n\u{e9}:y\nV:1\n\n\u{20ac}\n");
         assert_eq!(e.len(), 1);
         assert!(p.is_empty());
@@ -217,6 +228,10 @@ mod tests {
         let (entries, problems) = parse_installed(&text);
         assert!(entries.is_empty());
         assert_eq!(problems.len(), MAX_PROBLEMS + 1);
-        assert!(problems[MAX_PROBLEMS].message.starts_with("3 more broken records"));
+        assert!(
+            problems[MAX_PROBLEMS]
+                .message
+                .starts_with("3 more broken records")
+        );
     }
 }

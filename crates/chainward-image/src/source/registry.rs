@@ -53,7 +53,7 @@ use crate::manifest::{self, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SI
 use crate::Reference;
 
 /// How many layer blobs download at once.
-const CONCURRENT_BLOBS: usize = 3;
+const CONCURRENT_BLOBS: usize = 1;
 
 /// The media types asked for (`Accept`), in the order Docker asks for them.
 const ACCEPTED_MANIFESTS: &[&str] = &[

@@ -1087,3 +1087,35 @@ fn whiteouts_naming_dot_dot_dot_or_nothing_change_nothing() {
         );
     }
 }
+
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    // "LEN key=value\n", where LEN counts itself.
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}").len() + body.len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+#[test]
+fn deep_paths_resolve_in_bounded_time() {
+    let deep = "a/".repeat(200_000) + "x";
+    let mut tar = TarWriter::new();
+    let rec = pax_record("path", &deep);
+    tar.entry(&ustar_header(b"PaxHeaders/x", b'x', rec.len() as u64, b""), &rec);
+    tar.file("placeholder", b"deep\n");
+    let rec = pax_record("linkpath", &deep);
+    tar.entry(&ustar_header(b"PaxHeaders/l", b'x', rec.len() as u64, b""), &rec);
+    tar.symlink("etc/os-release", "placeholder");
+    let start = Instant::now();
+    let (_sandbox, result) = one_layer(&tar.finish());
+    let image = result.unwrap();
+    eprintln!("load: {:?}", start.elapsed());
+    let start = Instant::now();
+    let r = image.tree.read("etc/os-release");
+    eprintln!("read via link: {:?} {:?}", start.elapsed(), r.map(|b| b.len()));
+    let start = Instant::now();
+    let r = image.tree.read(&deep);
+    eprintln!("read deep: {:?} {:?}", start.elapsed(), r.map(|b| b.len()));
+}

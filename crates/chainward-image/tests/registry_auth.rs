@@ -19,12 +19,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chainward_image::Reference;
-use chainward_image::source::registry::{NoProgress, RegistryError, RegistryOptions, resolve_registry_image};
+use chainward_image::source::registry::{
+    NoProgress, RegistryError, RegistryOptions, resolve_registry_image,
+};
 use registry_support::{
-    ChildGuard, assert_layers_verified, docker_config, ensure_tool, free_port, run, shared, wait_for_port,
+    ChildGuard, assert_layers_verified, docker_config, ensure_tool, free_port, run, shared,
+    wait_for_port,
 };
 
-const ALPINE_3_20_3: &str = "sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c";
+const ALPINE_3_20_3: &str =
+    "sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c";
 const USER: &str = "chainward";
 const PASSWORD: &str = "s3cret-pw";
 /// Set in the child process of [`credential_helper_on_path`]: `PORT<TAB>CA<TAB>CONFIG<TAB>TMP`.
@@ -48,13 +52,39 @@ impl AuthRegistry {
         let d = dir.path();
         // A CA, and a server certificate for IP 127.0.0.1 signed by it (P-256: quick to make).
         run(Command::new("openssl").current_dir(d).args([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=chainward test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=chainward test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ]));
         run(Command::new("openssl").current_dir(d).args([
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-            "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1",
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
         ]));
         std::fs::write(
             d.join("server.ext"),
@@ -63,8 +93,21 @@ impl AuthRegistry {
         )
         .unwrap();
         run(Command::new("openssl").current_dir(d).args([
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.crt", "-days", "2", "-extfile", "server.ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
         ]));
         let htpasswd = run(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD]));
         std::fs::write(d.join("htpasswd"), htpasswd).unwrap();
@@ -95,7 +138,13 @@ impl AuthRegistry {
         std::fs::copy(d.join("ca.crt"), certs.join("ca.crt")).unwrap();
         let layout = shared.join("images/oci");
         run(Command::new("skopeo")
-            .args(["copy", "-q", "--dest-creds", &format!("{USER}:{PASSWORD}"), "--dest-cert-dir"])
+            .args([
+                "copy",
+                "-q",
+                "--dest-creds",
+                &format!("{USER}:{PASSWORD}"),
+                "--dest-cert-dir",
+            ])
             .arg(&certs)
             .arg(format!("oci:{}:alpine-3.20.3", layout.display()))
             .arg(format!("docker://127.0.0.1:{port}/alpine:3.20.3")));
@@ -146,25 +195,44 @@ fn htpasswd_registry_over_tls() {
     let wrong = docker_config(
         tmp.path(),
         "wrong.json",
-        &format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, "nope")),
+        &format!(
+            r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
+            basic(USER, "nope")
+        ),
     );
-    let err = resolve_registry_image(&r, &registry.options(wrong.clone()), &NoProgress).unwrap_err();
+    let err =
+        resolve_registry_image(&r, &registry.options(wrong.clone()), &NoProgress).unwrap_err();
     eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("auths[\"{host}\"] in {}", wrong.display())), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("auths[\"{host}\"] in {}", wrong.display())),
+        "{err}"
+    );
 
     // `auths` with the base64 `auth` field, and with `username`/`password` under an URL key.
     for (name, json) in [
-        ("auth.json", format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, PASSWORD))),
+        (
+            "auth.json",
+            format!(
+                r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
+                basic(USER, PASSWORD)
+            ),
+        ),
         (
             "fields.json",
-            format!(r#"{{"auths":{{"https://{host}/v2/":{{"username":"{USER}","password":"{PASSWORD}"}}}}}}"#),
+            format!(
+                r#"{{"auths":{{"https://{host}/v2/":{{"username":"{USER}","password":"{PASSWORD}"}}}}}}"#
+            ),
         ),
     ] {
         let config = docker_config(tmp.path(), name, &json);
         let image = resolve_registry_image(&r, &registry.options(config), &NoProgress)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(image.facts.manifest_digest.as_ref().unwrap().to_string(), ALPINE_3_20_3);
+        assert_eq!(
+            image.facts.manifest_digest.as_ref().unwrap().to_string(),
+            ALPINE_3_20_3
+        );
         assert_layers_verified(&image);
     }
 
@@ -172,7 +240,10 @@ fn htpasswd_registry_over_tls() {
     let good = docker_config(
         tmp.path(),
         "good.json",
-        &format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, PASSWORD)),
+        &format!(
+            r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
+            basic(USER, PASSWORD)
+        ),
     );
     let no_ca = RegistryOptions {
         extra_root_certificates: Vec::new(),
@@ -191,7 +262,10 @@ fn htpasswd_registry_over_tls() {
     };
     let err = resolve_registry_image(&r, &bad_ca, &NoProgress).unwrap_err();
     eprintln!("error: {err}");
-    assert!(matches!(err, RegistryError::CertificateFormat { .. }), "{err:?}");
+    assert!(
+        matches!(err, RegistryError::CertificateFormat { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -230,7 +304,12 @@ fn credential_helper_on_path() {
     let mut paths = vec![bin.clone()];
     paths.extend(std::env::split_paths(&path));
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "helper_child_pulls_with_the_helper", "--nocapture"])
+        .args([
+            "--ignored",
+            "--exact",
+            "helper_child_pulls_with_the_helper",
+            "--nocapture",
+        ])
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env(
             CHILD_ENV,
@@ -251,7 +330,11 @@ fn credential_helper_on_path() {
         String::from_utf8_lossy(&out.stderr)
     );
     let asked = std::fs::read_to_string(tmp.path().join("helper.log")).unwrap();
-    assert_eq!(asked.trim(), host, "the helper is asked for the registry host");
+    assert_eq!(
+        asked.trim(),
+        host,
+        "the helper is asked for the registry host"
+    );
 }
 
 /// Runs only as the child of [`credential_helper_on_path`], with the helper on its `PATH`.
@@ -274,6 +357,9 @@ fn helper_child_pulls_with_the_helper() {
         ..RegistryOptions::default()
     };
     let image = resolve_registry_image(&r, &opts, &NoProgress).unwrap();
-    assert_eq!(image.facts.manifest_digest.as_ref().unwrap().to_string(), ALPINE_3_20_3);
+    assert_eq!(
+        image.facts.manifest_digest.as_ref().unwrap().to_string(),
+        ALPINE_3_20_3
+    );
     assert_layers_verified(&image);
 }

@@ -68,3 +68,47 @@ pub fn read_tsv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         .map(|l| header.iter().cloned().zip(l.split('\t').map(str::to_owned)).collect())
         .collect()
 }
+
+/// A loopback `docker-registry` holding every corpus tag, started with
+/// `../shared/images/registry.sh` on a free port and stopped (storage deleted) on drop.
+pub struct LoopbackRegistry {
+    shared: PathBuf,
+    /// The port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl LoopbackRegistry {
+    /// Starts the registry and pushes every tag; `None` when `../shared` is absent (see
+    /// [`shared_dir`]).
+    pub fn start_with_corpus() -> Option<Self> {
+        let shared = shared_dir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("finding a free loopback port");
+        let script = shared.join("images/registry.sh");
+        let run = |cmd: &str| {
+            let out = Command::new("bash").arg(&script).arg(cmd).arg(port.to_string()).output().expect("running registry.sh");
+            assert!(out.status.success(), "registry.sh {cmd} {port} failed: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        run("start");
+        let registry = Self { shared, port };
+        run("push");
+        Some(registry)
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for LoopbackRegistry {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(self.shared.join("images/registry.sh"))
+            .arg("stop")
+            .arg(self.port.to_string())
+            .output();
+    }
+}

@@ -131,6 +131,37 @@ fn cyclonedx_and_spdx_of_a_real_image_validate() {
     }
 }
 
+#[test]
+#[ignore = "starts a loopback docker-registry; run by .ci/run"]
+fn registry_pulls() {
+    let Some(registry) = chainward_testkit::LoopbackRegistry::start_with_corpus() else { return };
+    let host = registry.host();
+    let insecure = ["--insecure-registry", host.as_str()];
+    for (reference, expected_name) in [
+        ("alpine:3.20.3", "alpine-3.20.3"),
+        ("alpine:3.12.12", "alpine-3.12.12"),
+        ("debian:12", "debian-12"),
+        ("debian-app:12", "debian-12-app"),
+        ("alpine-multiarch:3.20.3", "alpine-3.20.3-index.linux-amd64"),
+    ] {
+        check(&format!("{host}/{reference}"), expected_name, &insecure);
+    }
+    let mut arm = insecure.to_vec();
+    arm.extend(["--platform", "linux/arm64"]);
+    check(&format!("{host}/alpine-multiarch:3.20.3"), "alpine-3.20.3-index.linux-arm64", &arm);
+    // By digest, and as `registry:` with the Docker v2s2 manifest of debian:12.
+    check(
+        &format!("registry:{host}/debian@sha256:6c77e4c2fd2971b4a11d22233c6519e361058ec1cfa4f646e4651bd6eb6208b8"),
+        "debian-12",
+        &insecure,
+    );
+    let sbom = sbom_json(&format!("{host}/debian-app:12"), &insecure);
+    assert_eq!(sbom["image"]["digest"], "sha256:79adce9891febf339c1f391e9598c44720d4665182ef040b519dcf5bb6d14086");
+    let (code, _, err) = chainward(&["sbom", "--insecure-registry", &host, &format!("{host}/alpine:latest")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("MANIFEST_UNKNOWN") || err.contains("manifest unknown"), "{err}");
+}
+
 fn export_dir() -> Option<PathBuf> {
     chainward_testkit::exported_images()
 }

@@ -337,7 +337,10 @@ impl DockerConfig {
     /// `ghcr.io`, `127.0.0.1:5000`), or `None` for anonymous access.
     ///
     /// This may run a credential helper program.
-    pub fn credentials_for(&self, registry: &str) -> Result<Option<Credentials>, DockerConfigError> {
+    pub fn credentials_for(
+        &self,
+        registry: &str,
+    ) -> Result<Option<Credentials>, DockerConfigError> {
         let host = normalise_host(registry);
         let hub = host == "docker.io";
 
@@ -362,7 +365,11 @@ impl DockerConfig {
         Ok(None)
     }
 
-    fn credentials_of_entry(&self, key: &str, entry: &AuthEntry) -> Result<Option<Credentials>, DockerConfigError> {
+    fn credentials_of_entry(
+        &self,
+        key: &str,
+        entry: &AuthEntry,
+    ) -> Result<Option<Credentials>, DockerConfigError> {
         let origin = CredentialOrigin::Auths {
             path: self.path.clone(),
             key: key.to_owned(),
@@ -377,7 +384,9 @@ impl DockerConfig {
         if let Some(auth) = entry.auth.as_deref().filter(|a| !a.is_empty()) {
             let raw = decode_base64(auth.trim()).ok_or_else(|| bad("not valid base64"))?;
             let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8 once decoded"))?;
-            let (u, p) = text.split_once(':').ok_or_else(|| bad("no ':' between user and password"))?;
+            let (u, p) = text
+                .split_once(':')
+                .ok_or_else(|| bad("no ':' between user and password"))?;
             username = Some(u.to_owned());
             password = Some(p.to_owned());
         }
@@ -390,7 +399,9 @@ impl DockerConfig {
             Secret::RegistryToken(token)
         } else {
             match (username, password) {
-                (Some(username), Some(password)) if !username.is_empty() || !password.is_empty() => {
+                (Some(username), Some(password))
+                    if !username.is_empty() || !password.is_empty() =>
+                {
                     Secret::Basic { username, password }
                 }
                 // An empty entry is what `docker login` leaves behind when a store holds the secret.
@@ -461,7 +472,9 @@ impl DockerConfig {
                 return Ok(None);
             }
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let mut message = format!("{} {}", stdout.trim(), stderr.trim()).trim().to_owned();
+            let mut message = format!("{} {}", stdout.trim(), stderr.trim())
+                .trim()
+                .to_owned();
             if message.len() > MAX_HELPER_MESSAGE {
                 let mut cut = MAX_HELPER_MESSAGE;
                 while !message.is_char_boundary(cut) {
@@ -478,13 +491,14 @@ impl DockerConfig {
                 message,
             });
         }
-        let answer: HelperAnswer =
-            serde_json::from_slice(&output.stdout).map_err(|source| DockerConfigError::HelperOutput {
+        let answer: HelperAnswer = serde_json::from_slice(&output.stdout).map_err(|source| {
+            DockerConfigError::HelperOutput {
                 path: self.path.clone(),
                 field: field.to_owned(),
                 program: program.clone(),
                 source,
-            })?;
+            }
+        })?;
         if answer.username.is_empty() && answer.secret.is_empty() {
             return Ok(None);
         }
@@ -535,7 +549,9 @@ fn normalise_host(key: &str) -> String {
         .unwrap_or(key);
     let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
     match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => "docker.io".to_owned(),
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".to_owned()
+        }
         _ => host,
     }
 }
@@ -590,8 +606,16 @@ mod tests {
             "echo",
             r#"read -r url; printf '{"ServerURL":"%s","Username":"%s","Secret":"s3cret"}' "$url" "$url""#,
         );
-        helper(dir.path(), "tok", r#"printf '{"Username":"<token>","Secret":"refresh"}'"#);
-        helper(dir.path(), "none", "echo 'credentials not found in native keychain'; exit 1");
+        helper(
+            dir.path(),
+            "tok",
+            r#"printf '{"Username":"<token>","Secret":"refresh"}'"#,
+        );
+        helper(
+            dir.path(),
+            "none",
+            "echo 'credentials not found in native keychain'; exit 1",
+        );
         helper(dir.path(), "broken", "echo 'pass store locked' >&2; exit 3");
         helper(dir.path(), "garbage", "echo 'not json'");
         let mut c = config(
@@ -615,7 +639,9 @@ mod tests {
         );
         // Docker Hub's helper gets the v1 index address.
         let hub = c.credentials_for("docker.io").unwrap().unwrap();
-        assert!(matches!(hub.secret, Secret::Basic { ref username, .. } if username == DOCKER_HUB_CONFIG_KEY));
+        assert!(
+            matches!(hub.secret, Secret::Basic { ref username, .. } if username == DOCKER_HUB_CONFIG_KEY)
+        );
         assert!(matches!(
             c.credentials_for("t.example").unwrap().unwrap().secret,
             Secret::IdentityToken { ref token, .. } if token == "refresh"
@@ -669,7 +695,10 @@ mod tests {
                 password: "p:q".into()
             }
         );
-        assert_eq!(creds.origin.to_string(), "auths[\"127.0.0.1:5000\"] in /cfg/config.json");
+        assert_eq!(
+            creds.origin.to_string(),
+            "auths[\"127.0.0.1:5000\"] in /cfg/config.json"
+        );
         let creds = c.credentials_for("ghcr.io").unwrap().unwrap();
         assert!(matches!(creds.secret, Secret::Basic { ref username, .. } if username == "me"));
         assert!(c.credentials_for("empty.example").unwrap().is_none());
@@ -704,7 +733,10 @@ mod tests {
     fn bad_auth_field_names_file_and_key() {
         let c = config(r#"{"auths":{"r.example":{"auth":"!!!"}}}"#);
         let e = c.credentials_for("r.example").unwrap_err().to_string();
-        assert!(e.contains("auths[\"r.example\"].auth in /cfg/config.json"), "{e}");
+        assert!(
+            e.contains("auths[\"r.example\"].auth in /cfg/config.json"),
+            "{e}"
+        );
         let c = config(r#"{"auths":{"r.example":{"auth":"bm9jb2xvbg=="}}}"#);
         let e = c.credentials_for("r.example").unwrap_err().to_string();
         assert!(e.contains("no ':'"), "{e}");
@@ -712,7 +744,8 @@ mod tests {
 
     #[test]
     fn invalid_json_names_the_file() {
-        let e = DockerConfig::from_slice(b"{\"auths\": [", PathBuf::from("/x/config.json")).unwrap_err();
+        let e = DockerConfig::from_slice(b"{\"auths\": [", PathBuf::from("/x/config.json"))
+            .unwrap_err();
         assert!(e.to_string().contains("/x/config.json"), "{e}");
         assert!(DockerConfig::from_slice(b"  \n", PathBuf::from("/x")).is_ok());
     }
@@ -727,7 +760,10 @@ mod tests {
         let c = config(r#"{"credsStore":"chainward-surely-absent-helper"}"#);
         let e = c.credentials_for("r.example").unwrap_err();
         assert!(matches!(e, DockerConfigError::HelperNotFound { .. }), "{e}");
-        assert!(e.to_string().contains("credsStore in /cfg/config.json"), "{e}");
+        assert!(
+            e.to_string().contains("credsStore in /cfg/config.json"),
+            "{e}"
+        );
     }
 
     #[test]

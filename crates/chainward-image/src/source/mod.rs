@@ -11,7 +11,10 @@
 
 mod archive;
 pub mod docker_archive;
+pub mod docker_config;
 pub mod oci_layout;
+#[cfg(feature = "registry")]
+pub mod registry;
 mod rootfs;
 
 use std::path::{Path, PathBuf};
@@ -247,6 +250,10 @@ pub enum SourceError {
     /// This build has no registry support.
     #[error("{0}")]
     Unsupported(String),
+    /// Pulling from a registry failed.
+    #[cfg(feature = "registry")]
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
 }
 
 fn list(v: &[String]) -> String {
@@ -292,6 +299,42 @@ pub fn load_image(
     opts: &LoadOptions,
     interest: &dyn Interest,
 ) -> Result<LoadedImage, SourceError> {
+    #[cfg(feature = "registry")]
+    return load_image_with_progress(target_text, target, opts, interest, &registry::NoProgress);
+    #[cfg(not(feature = "registry"))]
+    load_image_inner(target_text, target, opts, interest)
+}
+
+/// [`load_image`], reporting registry download progress to `progress`.
+#[cfg(feature = "registry")]
+pub fn load_image_with_progress(
+    target_text: &str,
+    target: &Target,
+    opts: &LoadOptions,
+    interest: &dyn Interest,
+    progress: &dyn registry::PullProgress,
+) -> Result<LoadedImage, SourceError> {
+    if let Target::Registry(reference) = target {
+        let registry_opts = registry::RegistryOptions {
+            platform: opts.platform.clone(),
+            insecure_registries: opts.insecure_registries.clone(),
+            // One blob can be no larger than what all layers may inflate to.
+            max_blob_size: opts.limits.max_image_size,
+            ..Default::default()
+        };
+        let mut resolved = registry::resolve_registry_image(reference, &registry_opts, progress)?;
+        resolved.facts.target = target_text.to_owned();
+        return load_resolved(resolved, opts, interest);
+    }
+    load_image_inner(target_text, target, opts, interest)
+}
+
+fn load_image_inner(
+    target_text: &str,
+    target: &Target,
+    opts: &LoadOptions,
+    interest: &dyn Interest,
+) -> Result<LoadedImage, SourceError> {
     let resolved = match target {
         Target::Rootfs(dir) => {
             let tree = rootfs::load(dir, &opts.limits)?;
@@ -320,7 +363,9 @@ pub fn load_image(
             oci_layout::resolve_archive(file, tag.as_deref(), &opts.platform, target_text)?
         }
         Target::Registry(_) => {
-            return Err(SourceError::Unsupported("registry pulls are not wired in yet".into()));
+            return Err(SourceError::Unsupported(
+                "this build of chainward has no registry support (the `registry` feature is off)".into(),
+            ));
         }
     };
     load_resolved(resolved, opts, interest)
@@ -345,6 +390,4 @@ pub fn load_resolved(
         keep_alive: resolved.keep_alive,
     })
 }
-#[cfg(feature = "registry")]
-pub mod registry;
-pub mod docker_config;
+

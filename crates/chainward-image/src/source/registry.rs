@@ -40,20 +40,23 @@ use std::time::Duration;
 
 use chainward_model::{Digest, ImageFacts, LayerFacts, Platform};
 use futures_util::{StreamExt, TryStreamExt};
+use oci_client::RegistryOperation;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
-use oci_client::RegistryOperation;
 
+use self::blob::{FileSink, digest_of};
 pub use self::error::RegistryError;
-use self::blob::{digest_of, FileSink};
 use super::docker_config::{DockerConfig, Secret};
 use super::{BlobFile, ResolvedImage};
-use crate::manifest::{self, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SIZE};
 use crate::Reference;
+use crate::manifest::{self, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SIZE};
 
-/// How many layer blobs download at once.
-const CONCURRENT_BLOBS: usize = 1;
+/// How many layer blobs download at once. Measured with debian-app:12 (7 layers, 32 MB): on
+/// loopback the pull is CPU-bound and takes 0.10–0.18 s whatever the number; behind a proxy
+/// adding 80 ms each way it takes 3.19 s one at a time, 2.17 s two, 1.83 s three, 1.52 s four.
+/// Three, as containerd's default, without opening many connections to one registry.
+const CONCURRENT_BLOBS: usize = 3;
 
 /// The media types asked for (`Accept`), in the order Docker asks for them.
 const ACCEPTED_MANIFESTS: &[&str] = &[
@@ -138,7 +141,8 @@ pub fn resolve_registry_image(
     };
     if tokio::runtime::Handle::try_current().is_ok() {
         // `block_on` inside a runtime panics; a scoped thread has no runtime.
-        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        std::thread::scope(|s| s.spawn(run).join())
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     } else {
         run()
     }
@@ -168,7 +172,10 @@ pub async fn resolve_registry_image_async(
 }
 
 /// The credentials for the reference's registry, and a description of them for messages.
-fn registry_auth(reference: &Reference, opts: &RegistryOptions) -> Result<(RegistryAuth, String), RegistryError> {
+fn registry_auth(
+    reference: &Reference,
+    opts: &RegistryOptions,
+) -> Result<(RegistryAuth, String), RegistryError> {
     let registry = reference.registry();
     let wrap = |e| RegistryError::Credentials {
         registry: registry.to_owned(),
@@ -179,17 +186,25 @@ fn registry_auth(reference: &Reference, opts: &RegistryOptions) -> Result<(Regis
         None => DockerConfig::load_default().map_err(wrap)?,
     };
     let Some(config) = config else {
-        return Ok((RegistryAuth::Anonymous, "no credentials (anonymous; no docker config)".into()));
+        return Ok((
+            RegistryAuth::Anonymous,
+            "no credentials (anonymous; no docker config)".into(),
+        ));
     };
     let Some(creds) = config.credentials_for(registry).map_err(wrap)? else {
         return Ok((
             RegistryAuth::Anonymous,
-            format!("no credentials (anonymous; nothing for {registry} in {})", config.path().display()),
+            format!(
+                "no credentials (anonymous; nothing for {registry} in {})",
+                config.path().display()
+            ),
         ));
     };
     let described = format!("credentials from {}", creds.origin);
     Ok(match creds.secret {
-        Secret::Basic { username, password } => (RegistryAuth::Basic(username, password), described),
+        Secret::Basic { username, password } => {
+            (RegistryAuth::Basic(username, password), described)
+        }
         Secret::RegistryToken(token) => (RegistryAuth::Bearer(token), described),
         Secret::IdentityToken { .. } => {
             // An identity token is an OAuth2 refresh token, exchanged with a POST to the token
@@ -215,7 +230,10 @@ fn build_client(opts: &RegistryOptions) -> Result<oci_client::Client, RegistryEr
             path: path.clone(),
             source,
         })?;
-        if !data.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        if !data
+            .windows(27)
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
             return Err(RegistryError::CertificateFormat { path: path.clone() });
         }
         // reqwest reads every certificate of a PEM bundle.
@@ -288,7 +306,9 @@ impl Puller<'_> {
             .map_err(|e| self.map_oci(e, "authentication"))?;
 
         let what = format!("manifest of {}", self.display);
-        let (body, digest) = self.fetch_manifest(self.reference.digest(), None, &what).await?;
+        let (body, digest) = self
+            .fetch_manifest(self.reference.digest(), None, &what)
+            .await?;
         let (pulled, index_digest) = match manifest::parse_document(&body, None, &what)? {
             Document::Manifest(m) => (
                 PulledManifest {
@@ -303,11 +323,17 @@ impl Puller<'_> {
                 let what = format!(
                     "manifest {} for {} in index {} of {}",
                     entry.digest,
-                    entry.platform.as_ref().map(|p| p.to_platform().to_string()).unwrap_or_default(),
+                    entry
+                        .platform
+                        .as_ref()
+                        .map(|p| p.to_platform().to_string())
+                        .unwrap_or_default(),
                     digest,
                     self.display
                 );
-                let (body, child) = self.fetch_manifest(Some(&entry.digest), Some(entry.size), &what).await?;
+                let (body, child) = self
+                    .fetch_manifest(Some(&entry.digest), Some(entry.size), &what)
+                    .await?;
                 match manifest::parse_document(&body, entry.media_type.as_deref(), &what)? {
                     Document::Manifest(m) => (
                         PulledManifest {
@@ -325,7 +351,11 @@ impl Puller<'_> {
     }
 
     /// Pulls the config and the layers of a chosen manifest.
-    async fn pull_image(&self, pulled: PulledManifest, index_digest: Option<Digest>) -> Result<ResolvedImage, RegistryError> {
+    async fn pull_image(
+        &self,
+        pulled: PulledManifest,
+        index_digest: Option<Digest>,
+    ) -> Result<ResolvedImage, RegistryError> {
         let PulledManifest {
             manifest,
             digest: manifest_digest,
@@ -342,11 +372,21 @@ impl Puller<'_> {
             });
         }
         let mut config_bytes = Vec::new();
-        self.stream_blob(&config_desc.digest, config_desc.size, &what, &mut config_bytes, &mut |_| {})
-            .await?;
+        self.stream_blob(
+            &config_desc.digest,
+            config_desc.size,
+            &what,
+            &mut config_bytes,
+            &mut |_| {},
+        )
+        .await?;
         let config = manifest::parse_config(&config_bytes, &what)?;
 
-        let diff_ids = config.rootfs.as_ref().map(|r| r.diff_ids.as_slice()).unwrap_or_default();
+        let diff_ids = config
+            .rootfs
+            .as_ref()
+            .map(|r| r.diff_ids.as_slice())
+            .unwrap_or_default();
         if diff_ids.len() != manifest.layers.len() {
             return Err(RegistryError::LayerCountMismatch {
                 reference: self.display.clone(),
@@ -416,7 +456,11 @@ impl Puller<'_> {
     }
 
     /// Downloads each distinct layer blob once, a few at a time, into `dir`.
-    async fn download_layers(&self, layers: &[Descriptor], dir: &Path) -> Result<HashMap<Digest, Arc<Path>>, RegistryError> {
+    async fn download_layers(
+        &self,
+        layers: &[Descriptor],
+        dir: &Path,
+    ) -> Result<HashMap<Digest, Arc<Path>>, RegistryError> {
         let mut unique: Vec<&Descriptor> = Vec::new();
         for desc in layers {
             if unique.iter().any(|u| u.digest == desc.digest) {
@@ -446,7 +490,11 @@ impl Puller<'_> {
             .await
     }
 
-    async fn download_layer(&self, desc: &Descriptor, dir: &Path) -> Result<(Digest, Arc<Path>), RegistryError> {
+    async fn download_layer(
+        &self,
+        desc: &Descriptor,
+        dir: &Path,
+    ) -> Result<(Digest, Arc<Path>), RegistryError> {
         let what = self.layer_what(desc);
         // The digest was checked to be sha256/sha512 with hex only: a safe file name.
         let path = dir.join(format!("{}-{}", desc.digest.algorithm(), desc.digest.hex()));
@@ -454,8 +502,10 @@ impl Puller<'_> {
         self.progress.blob_started(&desc.digest, desc.size);
         let progress = self.progress;
         let digest = &desc.digest;
-        self.stream_blob(digest, desc.size, &what, &mut sink, &mut |n| progress.blob_advanced(digest, n))
-            .await?;
+        self.stream_blob(digest, desc.size, &what, &mut sink, &mut |n| {
+            progress.blob_advanced(digest, n)
+        })
+        .await?;
         sink.finish()?;
         self.progress.blob_done(digest);
         Ok((desc.digest.clone(), Arc::from(path)))
@@ -498,10 +548,9 @@ impl Puller<'_> {
             .map_err(|e| match e {
                 // oci-client checks the body against the pinned digest first, then against the
                 // `Docker-Content-Digest` header: its `expected` tells which one failed.
-                OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
-                    expected,
-                    actual,
-                }) => {
+                OciDistributionError::DigestError(
+                    oci_client::errors::DigestError::VerificationError { expected, actual },
+                ) => {
                     let against = if digest.is_some_and(|d| d.to_string() == expected) {
                         "pinned digest"
                     } else {
@@ -561,9 +610,16 @@ impl Puller<'_> {
 
     /// The index entry for the wanted platform: an exact match (variant included) first, then
     /// the first entry [`Platform::matches`] accepts.
-    fn choose_platform<'d>(&self, entries: &'d [Descriptor]) -> Result<&'d Descriptor, RegistryError> {
+    fn choose_platform<'d>(
+        &self,
+        entries: &'d [Descriptor],
+    ) -> Result<&'d Descriptor, RegistryError> {
         let want = &self.opts.platform;
-        let with_platform = || entries.iter().filter_map(|d| Some((d, d.platform.as_ref()?.to_platform())));
+        let with_platform = || {
+            entries
+                .iter()
+                .filter_map(|d| Some((d, d.platform.as_ref()?.to_platform())))
+        };
         with_platform()
             .find(|(_, p)| p == want)
             .or_else(|| with_platform().find(|(_, p)| want.matches(p)))
@@ -584,7 +640,9 @@ impl Puller<'_> {
     fn oci_ref(&self, digest: Option<&Digest>) -> oci_client::Reference {
         let repository = self.reference.repository().to_owned();
         match digest {
-            Some(d) => oci_client::Reference::with_digest(self.api_host.clone(), repository, d.to_string()),
+            Some(d) => {
+                oci_client::Reference::with_digest(self.api_host.clone(), repository, d.to_string())
+            }
             None => oci_client::Reference::with_tag(
                 self.api_host.clone(),
                 repository,
@@ -680,15 +738,18 @@ impl Puller<'_> {
                     hint,
                 }
             }
-            OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) => {
-                self.digest_error(what, &expected, &actual)
+            OciDistributionError::DigestError(DigestError::VerificationError {
+                expected,
+                actual,
+            }) => self.digest_error(what, &expected, &actual),
+            OciDistributionError::AuthenticationFailure(reason) => {
+                RegistryError::AuthenticationFailed {
+                    registry,
+                    reference,
+                    credentials: self.credentials.clone(),
+                    reason: cut(&reason),
+                }
             }
-            OciDistributionError::AuthenticationFailure(reason) => RegistryError::AuthenticationFailed {
-                registry,
-                reference,
-                credentials: self.credentials.clone(),
-                reason: cut(&reason),
-            },
             other => RegistryError::Protocol {
                 registry,
                 reference,
@@ -711,7 +772,9 @@ impl Puller<'_> {
                 self.registry
             )
         } else if !insecure
-            && (lower.contains("invalidcontenttype") || lower.contains("corrupt message") || lower.contains("invalid message"))
+            && (lower.contains("invalidcontenttype")
+                || lower.contains("corrupt message")
+                || lower.contains("invalid message"))
         {
             format!(
                 "; {0} seems to speak plain HTTP: use --insecure-registry {0} for a plain-HTTP registry",

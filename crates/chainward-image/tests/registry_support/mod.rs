@@ -22,7 +22,10 @@ pub(crate) fn shared() -> Option<PathBuf> {
         "the shared corpus {} is missing and CI is set",
         dir.display()
     );
-    eprintln!("notice: {} is missing; skipping the registry tests", dir.display());
+    eprintln!(
+        "notice: {} is missing; skipping the registry tests",
+        dir.display()
+    );
     None
 }
 
@@ -34,7 +37,9 @@ pub(crate) fn free_port() -> u16 {
 
 /// Runs a command, panicking with its output when it fails.
 pub(crate) fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed with {}:\n{}\n{}",
@@ -58,7 +63,10 @@ impl ScriptRegistry {
     pub(crate) fn start_and_push(shared: &Path) -> Self {
         let script = shared.join("images/registry.sh");
         let port = free_port();
-        run(Command::new("bash").arg(&script).arg("start").arg(port.to_string()));
+        run(Command::new("bash")
+            .arg(&script)
+            .arg("start")
+            .arg(port.to_string()));
         let tmp = std::env::var_os("TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
         let state = std::fs::read_to_string(tmp.join(format!("chainward-registry-{port}.state")))
             .expect("registry state file");
@@ -107,7 +115,8 @@ impl Drop for ScriptRegistry {
 
 /// The sha256 of a file, as `sha256:<hex>`.
 pub(crate) fn sha256_file(path: &Path) -> String {
-    let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut f =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -125,10 +134,21 @@ pub(crate) fn assert_layers_verified(image: &ResolvedImage) {
     assert_eq!(image.layers.len(), image.facts.layers.len());
     for (blob, facts) in image.layers.iter().zip(&image.facts.layers) {
         assert_eq!(blob.offset, 0);
-        assert!(blob.verify.is_none(), "registry blobs are verified while downloading");
+        assert!(
+            blob.verify.is_none(),
+            "registry blobs are verified while downloading"
+        );
         assert_eq!(Some(blob.len), facts.size);
-        assert_eq!(std::fs::metadata(&blob.path).expect("blob file").len(), blob.len);
-        assert_eq!(sha256_file(&blob.path), facts.digest.to_string(), "{}", blob.path.display());
+        assert_eq!(
+            std::fs::metadata(&blob.path).expect("blob file").len(),
+            blob.len
+        );
+        assert_eq!(
+            sha256_file(&blob.path),
+            facts.digest.to_string(),
+            "{}",
+            blob.path.display()
+        );
         assert!(facts.diff_id.is_some(), "diff_id of {}", facts.digest);
     }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chainward_catalog::CatalogerSet;
-use chainward_image::source::{LoadOptions, Target, load_image};
+use chainward_image::source::{LoadOptions, Target, load_image_with_progress};
 use chainward_image::walk::Limits;
 use chainward_model::Platform;
 use chainward_sbom::{SbomFormat, SbomInput, ToolInfo};
@@ -37,13 +37,15 @@ fn timestamp() -> anyhow::Result<String> {
     Ok(now.replace_nanosecond(0).unwrap_or(now).format(&Rfc3339)?)
 }
 
-pub(crate) fn run(args: &SbomArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &SbomArgs, quiet: bool) -> anyhow::Result<u8> {
     let opts = load_options(&args.image)?;
     let target = Target::parse(&args.target)?;
     let catalogers = CatalogerSet::default_set();
     let started = std::time::Instant::now();
-    let image = load_image(&args.target, &target, &opts, &catalogers)
-        .with_context(|| format!("reading {}", args.target))?;
+    let bar = crate::progress::DownloadBar::new(quiet);
+    let image = load_image_with_progress(&args.target, &target, &opts, &catalogers, &bar);
+    bar.finish();
+    let image = image.with_context(|| format!("reading {}", args.target))?;
     tracing::info!("read {} ({} files) in {:.2?}", args.target, image.tree.len(), started.elapsed());
     for clamped in &image.tree.clamped_paths {
         tracing::warn!("layer entry {clamped:?} points outside the image root; read as if inside it");

@@ -106,10 +106,12 @@ impl FileSink {
 
 impl BlobSink for FileSink {
     fn write(&mut self, bytes: &[u8]) -> Result<(), RegistryError> {
-        self.file.write_all(bytes).map_err(|source| RegistryError::Write {
-            path: self.path.clone(),
-            source,
-        })
+        self.file
+            .write_all(bytes)
+            .map_err(|source| RegistryError::Write {
+                path: self.path.clone(),
+                source,
+            })
     }
 }
 
@@ -125,10 +127,11 @@ impl Puller<'_> {
         sink: &mut dyn BlobSink,
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<(), RegistryError> {
-        let mut hasher = Hasher::for_digest(digest).ok_or_else(|| RegistryError::UnsupportedDigest {
-            what: what.to_owned(),
-            digest: digest.clone(),
-        })?;
+        let mut hasher =
+            Hasher::for_digest(digest).ok_or_else(|| RegistryError::UnsupportedDigest {
+                what: what.to_owned(),
+                digest: digest.clone(),
+            })?;
         let digest_str = digest.to_string();
         // Only the digest, never the descriptor's `urls`: foreign-layer URLs would send
         // requests to hosts the user never named.
@@ -154,8 +157,10 @@ impl Puller<'_> {
                 Err(e) => {
                     // oci-client's verifying stream reports a digest mismatch as an IO error at
                     // the end of the body; our own hash below names the digests.
-                    if let Some(oci_client::errors::DigestError::VerificationError { expected, actual }) =
-                        e.get_ref().and_then(|i| i.downcast_ref())
+                    if let Some(oci_client::errors::DigestError::VerificationError {
+                        expected,
+                        actual,
+                    }) = e.get_ref().and_then(|i| i.downcast_ref())
                     {
                         client_says_mismatch = Some((expected.clone(), actual.clone()));
                         break;
@@ -187,10 +192,12 @@ impl Puller<'_> {
                 actual: received,
             });
         }
-        let actual = hasher.finish().ok_or_else(|| RegistryError::UnsupportedDigest {
-            what: what.to_owned(),
-            digest: digest.clone(),
-        })?;
+        let actual = hasher
+            .finish()
+            .ok_or_else(|| RegistryError::UnsupportedDigest {
+                what: what.to_owned(),
+                digest: digest.clone(),
+            })?;
         if actual != *digest {
             return Err(RegistryError::DigestMismatch {
                 what: what.to_owned(),
@@ -201,7 +208,11 @@ impl Puller<'_> {
         if let Some((expected, actual)) = client_says_mismatch {
             // Our hash matched the descriptor, so the client compared against the registry's
             // `Docker-Content-Digest` header, which names other content.
-            return Err(self.digest_error(&format!("{what} (Docker-Content-Digest header)"), &expected, &actual));
+            return Err(self.digest_error(
+                &format!("{what} (Docker-Content-Digest header)"),
+                &expected,
+                &actual,
+            ));
         }
         Ok(())
     }

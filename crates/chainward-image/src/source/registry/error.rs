@@ -75,7 +75,9 @@ pub enum RegistryError {
         credentials: String,
     },
     /// The token server of the bearer flow refused to issue a token.
-    #[error("the token server of {registry} refused a token for {reference}, with {credentials}: {reason}")]
+    #[error(
+        "the token server of {registry} refused a token for {reference}, with {credentials}: {reason}"
+    )]
     AuthenticationFailed {
         /// The registry host.
         registry: String,
@@ -126,7 +128,9 @@ pub enum RegistryError {
     },
     /// Content does not hash to the digest that names it: the registry (or something between)
     /// served other bytes than the ones the manifest pins. Nothing of it is used.
-    #[error("digest mismatch for {what}: expected {expected}, got {actual}; the registry served tampered or corrupt content")]
+    #[error(
+        "digest mismatch for {what}: expected {expected}, got {actual}; the registry served tampered or corrupt content"
+    )]
     DigestMismatch {
         /// What was checked, e.g. `layer sha256:… of REF` or `manifest of REF (pinned digest)`.
         what: String,
@@ -159,7 +163,9 @@ pub enum RegistryError {
         hint: &'static str,
     },
     /// A digest uses an algorithm chainward cannot verify (only sha256 and sha512 can be).
-    #[error("{what} is named by digest {digest}, whose algorithm cannot be verified (only sha256 and sha512)")]
+    #[error(
+        "{what} is named by digest {digest}, whose algorithm cannot be verified (only sha256 and sha512)"
+    )]
     UnsupportedDigest {
         /// What the digest names.
         what: String,
@@ -183,14 +189,18 @@ pub enum RegistryError {
     },
     /// An index entry chosen for the platform is itself an index (nested indexes are not
     /// followed: no registry image needs them, and they allow unbounded chains).
-    #[error("{what} is an image index inside an image index; chainward does not follow nested indexes")]
+    #[error(
+        "{what} is an image index inside an image index; chainward does not follow nested indexes"
+    )]
     NestedIndex {
         /// The nested document.
         what: String,
     },
     /// The config's `rootfs.diff_ids` and the manifest's layers disagree (Docker refuses such
     /// images too: "layers from manifest don't match image configuration").
-    #[error("{reference}: the manifest has {layers} layers but the config lists {diff_ids} diff_ids")]
+    #[error(
+        "{reference}: the manifest has {layers} layers but the config lists {diff_ids} diff_ids"
+    )]
     LayerCountMismatch {
         /// The image reference.
         reference: String,

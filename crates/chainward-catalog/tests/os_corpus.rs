@@ -1,6 +1,8 @@
 //! The dpkg and apk cases of `../shared/corpus/pkgdb/cases.tsv`: each case folder is an
 //! image root; the catalogers must report exactly the expected packages.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use chainward_catalog::CatalogerSet;

@@ -135,7 +135,7 @@ impl ImageConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Document {
     /// A single-platform image manifest.
-    Manifest(ImageManifest),
+    Manifest(Box<ImageManifest>),
     /// An index of manifests.
     Index(ImageIndex),
 }
@@ -222,7 +222,7 @@ pub fn parse_document(
     if is_index {
         Ok(Document::Index(serde_json::from_slice(bytes).map_err(json_err)?))
     } else {
-        Ok(Document::Manifest(serde_json::from_slice(bytes).map_err(json_err)?))
+        Ok(Document::Manifest(Box::new(serde_json::from_slice(bytes).map_err(json_err)?)))
     }
 }
 

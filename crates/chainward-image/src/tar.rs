@@ -626,7 +626,9 @@ pub(crate) mod tests {
         out
     }
 
-    fn read_all(bytes: &[u8]) -> Result<Vec<(TarEntry, Option<Vec<u8>>)>, TarError> {
+    type EntryWithData = (TarEntry, Option<Vec<u8>>);
+
+    fn read_all(bytes: &[u8]) -> Result<Vec<EntryWithData>, TarError> {
         let mut r = TarReader::new(Streaming(bytes), u64::MAX);
         let mut out = Vec::new();
         while let Some(e) = r.next_entry()? {

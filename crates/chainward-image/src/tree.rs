@@ -115,6 +115,9 @@ pub enum ReadError {
 
 const MAX_SYMLINK_HOPS: usize = 40;
 
+/// One version of a file: the layer that wrote it (none for a rootfs) and its bytes.
+pub type FileVersion<'a> = (Option<usize>, Cow<'a, [u8]>);
+
 /// The merged filesystem.
 #[derive(Debug, Default)]
 pub struct FileTree {
@@ -356,9 +359,9 @@ impl FileTree {
     /// Every kept version of a file (after resolving links), oldest first, each with the
     /// layer that wrote it; the last is the current content. Versions not kept in memory
     /// (rootfs, file regions) have no history: only the current one is returned.
-    pub fn history(&self, path: &str) -> Result<Vec<(Option<usize>, Cow<'_, [u8]>)>, ReadError> {
+    pub fn history(&self, path: &str) -> Result<Vec<FileVersion<'_>>, ReadError> {
         let (_, node) = self.lookup(path)?;
-        let mut out: Vec<(Option<usize>, Cow<'_, [u8]>)> =
+        let mut out: Vec<FileVersion<'_>> =
             node.earlier.iter().map(|(l, b)| (Some(*l), Cow::Borrowed(&b[..]))).collect();
         out.push((node.layer, self.read(path)?));
         Ok(out)

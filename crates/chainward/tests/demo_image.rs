@@ -1,6 +1,8 @@
 //! The quick-start demo image: the committed `examples/demo-image` is exactly what
 //! `make_demo_image` writes, and `chainward sbom` reads it as the README says.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -5,6 +5,8 @@
 //! The OCI layout tests read `../shared` directly and run always; the derived forms need
 //! `export.sh` (skopeo, umoci) and are `#[ignore]`d, run by `.ci/run`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

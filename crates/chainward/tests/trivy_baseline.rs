@@ -3,6 +3,8 @@
 //! `../shared/images/expected/`, and so with chainward (which `image_forms.rs` checks
 //! against the same truth) — and chainward's purls name the same packages as Trivy's.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

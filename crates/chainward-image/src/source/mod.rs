@@ -253,7 +253,7 @@ pub enum SourceError {
     /// Pulling from a registry failed.
     #[cfg(feature = "registry")]
     #[error(transparent)]
-    Registry(#[from] registry::RegistryError),
+    Registry(#[from] Box<registry::RegistryError>),
 }
 
 fn list(v: &[String]) -> String {
@@ -322,7 +322,7 @@ pub fn load_image_with_progress(
             max_blob_size: opts.limits.max_image_size,
             ..Default::default()
         };
-        let mut resolved = registry::resolve_registry_image(reference, &registry_opts, progress)?;
+        let mut resolved = registry::resolve_registry_image(reference, &registry_opts, progress).map_err(Box::new)?;
         resolved.facts.target = target_text.to_owned();
         return load_resolved(resolved, opts, interest);
     }

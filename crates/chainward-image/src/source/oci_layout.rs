@@ -261,7 +261,7 @@ pub(crate) fn resolve(
                     .clone()
                     .or(desc.media_type.clone())
                     .or(Some(OCI_MANIFEST.to_owned()));
-                return finish(&store, m, facts);
+                return finish(&store, *m, facts);
             }
             Document::Index(idx) => {
                 facts.index_digest = Some(desc.digest.clone());

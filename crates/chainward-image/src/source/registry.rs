@@ -313,7 +313,7 @@ impl Puller<'_> {
             Document::Manifest(m) => (
                 PulledManifest {
                     media_type: m.media_type.clone(),
-                    manifest: m,
+                    manifest: *m,
                     digest,
                 },
                 None,
@@ -338,7 +338,7 @@ impl Puller<'_> {
                     Document::Manifest(m) => (
                         PulledManifest {
                             media_type: m.media_type.clone().or_else(|| entry.media_type.clone()),
-                            manifest: m,
+                            manifest: *m,
                             digest: child,
                         },
                         Some(digest),

@@ -2,7 +2,7 @@
 //! followed while walking; contents are read lazily with `O_NOFOLLOW`.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::source::SourceError;
@@ -51,9 +51,8 @@ pub(crate) fn load(root: &Path, limits: &Limits) -> Result<FileTree, SourceError
                 NodeKind::Symlink(target)
             } else if ft.is_file() {
                 NodeKind::File
-            } else if ft.is_fifo() || ft.is_socket() || ft.is_block_device() || ft.is_char_device() {
-                NodeKind::Other
             } else {
+                // Devices, FIFOs and sockets: recorded, never read.
                 NodeKind::Other
             };
             let content = (kind == NodeKind::File).then(|| full.clone());

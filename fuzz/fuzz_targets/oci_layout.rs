@@ -88,20 +88,16 @@ fuzz_target!(|data: &[u8]| {
         .replace("@SIZE", &layout.manifest_size.to_string());
     std::fs::write(layout.dir.join("index.json"), text.as_bytes()).expect("writing index.json");
     let opts = LoadOptions {
-        limits: Limits {
-            max_file_size: 1 << 16,
-            max_image_size: 1 << 20,
-            max_entries: 100,
-        },
+        limits: Limits { max_file_size: 1 << 16, max_image_size: 1 << 20, max_entries: 100, max_kept_size: 1 << 20 },
         ..LoadOptions::default()
     };
     for tag in [None, Some("latest".to_owned())] {
-        let target = Target::OciLayout {
-            dir: layout.dir.clone(),
-            tag,
-        };
+        let target = Target::OciLayout { dir: layout.dir.clone(), tag };
         if let Ok(image) = load_image("fuzz", &target, &opts, &Everything) {
-            assert_eq!(image.facts.manifest_digest.map(|d| d.to_string()).as_deref(), Some(layout.manifest_digest.as_str()));
+            assert_eq!(
+                image.facts.manifest_digest.map(|d| d.to_string()).as_deref(),
+                Some(layout.manifest_digest.as_str())
+            );
             assert_eq!(&*image.tree.read("etc/os-release").expect("the one file"), b"ID=fuzz\n");
         }
     }

@@ -9,15 +9,16 @@
 //! length of the first layer when there are two; the rest is the tar data.
 #![no_main]
 
+use chainward_image::tar::Streaming;
 use chainward_image::tree::{FileTree, NodeKind};
 use chainward_image::walk::{Budget, Everything, LayerIndex, Limits, walk_tar};
-use chainward_image::tar::Streaming;
 use libfuzzer_sys::fuzz_target;
 
 const LIMITS: Limits = Limits {
     max_file_size: 64 * 1024,
     max_image_size: 4 * 1024 * 1024,
     max_entries: 2_000,
+    max_kept_size: 1024 * 1024,
 };
 
 fn fix_checksums(data: &mut [u8]) {

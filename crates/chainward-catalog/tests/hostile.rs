@@ -19,13 +19,7 @@ use chainward_model::Ecosystem;
 
 fn catalog_rootfs(root: &Path) -> Catalog {
     let set = CatalogerSet::default_set();
-    let image = load_image(
-        "rootfs",
-        &Target::Rootfs(root.to_path_buf()),
-        &LoadOptions::default(),
-        &set,
-    )
-    .unwrap();
+    let image = load_image("rootfs", &Target::Rootfs(root.to_path_buf()), &LoadOptions::default(), &set).unwrap();
     set.catalog(&image.tree, &image.facts.layers)
 }
 
@@ -36,12 +30,8 @@ fn write(root: &Path, path: &str, bytes: &[u8]) {
 }
 
 fn names(catalog: &Catalog, eco: Ecosystem) -> Vec<(String, String)> {
-    let mut v: Vec<_> = catalog
-        .packages
-        .iter()
-        .filter(|p| p.ecosystem == eco)
-        .map(|p| (p.name.clone(), p.version.clone()))
-        .collect();
+    let mut v: Vec<_> =
+        catalog.packages.iter().filter(|p| p.ecosystem == eco).map(|p| (p.name.clone(), p.version.clone())).collect();
     v.sort();
     v
 }
@@ -81,8 +71,7 @@ fn garbage(len: usize, mut seed: u64) -> Vec<u8> {
     out
 }
 
-const GOOD_STANZA: &str =
-    "Package: good\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\n";
+const GOOD_STANZA: &str = "Package: good\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\n";
 
 #[test]
 fn twenty_megabyte_garbage_dpkg_status() {
@@ -101,28 +90,13 @@ fn twenty_megabyte_garbage_dpkg_status() {
     );
     assert!(took < Duration::from_secs(60), "took {took:?}");
     let found = names(&catalog, Ecosystem::Deb);
-    assert!(
-        found.contains(&("good".into(), "1.0-1".into())),
-        "{found:?}"
-    );
-    assert!(
-        found.contains(&("last".into(), "2:3.4".into())),
-        "{found:?}"
-    );
+    assert!(found.contains(&("good".into(), "1.0-1".into())), "{found:?}");
+    assert!(found.contains(&("last".into(), "2:3.4".into())), "{found:?}");
     assert!(!catalog.warnings.is_empty());
-    assert!(
-        catalog
-            .warnings
-            .iter()
-            .all(|w| w.cataloger == "dpkg" && w.path == "/var/lib/dpkg/status")
-    );
+    assert!(catalog.warnings.iter().all(|w| w.cataloger == "dpkg" && w.path == "/var/lib/dpkg/status"));
     // One warning per broken stanza would be hundreds of thousands: they are capped, and
     // the last says how many more there were.
-    assert!(
-        catalog.warnings.len() <= 1001,
-        "{} warnings",
-        catalog.warnings.len()
-    );
+    assert!(catalog.warnings.len() <= 1001, "{} warnings", catalog.warnings.len());
     let last = catalog.warnings.last().unwrap();
     assert!(last.message.contains("more"), "{last}");
 }
@@ -131,71 +105,34 @@ fn twenty_megabyte_garbage_dpkg_status() {
 fn dpkg_status_with_invalid_utf8() {
     let tmp = tempfile::tempdir().unwrap();
     let mut status = Vec::new();
-    status.extend_from_slice(b"Package: a\nStatus: install ok installed\nMaintainer: Jos\xe9 \xff\xfe <j@example.org>\nVersion: 1.0\n\n");
+    status.extend_from_slice(
+        b"Package: a\nStatus: install ok installed\nMaintainer: Jos\xe9 \xff\xfe <j@example.org>\nVersion: 1.0\n\n",
+    );
     status.extend_from_slice(b"Package: b\xc3\x28\nStatus: install ok installed\nVersion: 2.0\n\n");
     status.extend_from_slice(b"\xff\xff\xff\n\x80:\x80\n\n");
-    status.extend_from_slice(
-        b"Package: c\nStatus: install ok installed\nVersion: 3.0\xed\xa0\x80\n\n",
-    );
+    status.extend_from_slice(b"Package: c\nStatus: install ok installed\nVersion: 3.0\xed\xa0\x80\n\n");
     write(tmp.path(), "var/lib/dpkg/status", &status);
     let catalog = catalog_rootfs(tmp.path());
     let found = names(&catalog, Ecosystem::Deb);
     assert_eq!(found[0], ("a".into(), "1.0".into()));
     assert_eq!(found[1], ("b\u{fffd}(".into(), "2.0".into()), "{found:?}");
-    assert_eq!(
-        found.len(),
-        2,
-        "c's version is not a deb-version once decoded: {found:?}"
-    );
+    assert_eq!(found.len(), 2, "c's version is not a deb-version once decoded: {found:?}");
     let a = catalog.packages.iter().find(|p| p.name == "a").unwrap();
-    assert_eq!(
-        a.supplier.as_deref(),
-        Some("Jos\u{fffd} \u{fffd}\u{fffd} <j@example.org>")
-    );
+    assert_eq!(a.supplier.as_deref(), Some("Jos\u{fffd} \u{fffd}\u{fffd} <j@example.org>"));
     let messages: Vec<String> = catalog.warnings.iter().map(ToString::to_string).collect();
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("line 10") && m.contains("no Package")),
-        "{messages:?}"
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("line 13") && m.contains("invalid version")),
-        "{messages:?}"
-    );
+    assert!(messages.iter().any(|m| m.contains("line 10") && m.contains("no Package")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("line 13") && m.contains("invalid version")), "{messages:?}");
 }
 
 #[test]
 fn distroless_status_d_garbage() {
     let tmp = tempfile::tempdir().unwrap();
-    write(
-        tmp.path(),
-        "var/lib/dpkg/status.d/good",
-        GOOD_STANZA.as_bytes(),
-    );
-    write(
-        tmp.path(),
-        "var/lib/dpkg/status.d/junk",
-        &garbage(200_000, 42),
-    );
-    write(
-        tmp.path(),
-        "var/lib/dpkg/status.d/binary.md5sums",
-        &[0xff; 4096],
-    );
+    write(tmp.path(), "var/lib/dpkg/status.d/good", GOOD_STANZA.as_bytes());
+    write(tmp.path(), "var/lib/dpkg/status.d/junk", &garbage(200_000, 42));
+    write(tmp.path(), "var/lib/dpkg/status.d/binary.md5sums", &[0xff; 4096]);
     let catalog = catalog_rootfs(tmp.path());
-    assert_eq!(
-        names(&catalog, Ecosystem::Deb),
-        [("good".into(), "1.0-1".into())]
-    );
-    assert!(
-        catalog
-            .warnings
-            .iter()
-            .all(|w| w.path != "/var/lib/dpkg/status.d/binary.md5sums")
-    );
+    assert_eq!(names(&catalog, Ecosystem::Deb), [("good".into(), "1.0-1".into())]);
+    assert!(catalog.warnings.iter().all(|w| w.path != "/var/lib/dpkg/status.d/binary.md5sums"));
 }
 
 #[test]
@@ -206,10 +143,7 @@ fn apk_record_missing_its_version() {
     let catalog = catalog_rootfs(tmp.path());
     assert_eq!(
         names(&catalog, Ecosystem::Apk),
-        [
-            ("busybox".into(), "1.36.1-r29".into()),
-            ("musl".into(), "1.2.5-r0".into())
-        ]
+        [("busybox".into(), "1.36.1-r29".into()), ("musl".into(), "1.2.5-r0".into())]
     );
     let messages: Vec<String> = catalog.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -228,10 +162,7 @@ fn apk_lines_starting_with_multibyte_characters() {
     let db = "P:musl\n\u{20ac}:x\n\u{e9}:y\n\u{1f600}\nV:1.2.5-r0\n\n\u{20ac}\n";
     write(tmp.path(), "lib/apk/db/installed", db.as_bytes());
     let catalog = catalog_rootfs(tmp.path());
-    assert_eq!(
-        names(&catalog, Ecosystem::Apk),
-        [("musl".into(), "1.2.5-r0".into())]
-    );
+    assert_eq!(names(&catalog, Ecosystem::Apk), [("musl".into(), "1.2.5-r0".into())]);
 }
 
 #[test]
@@ -243,23 +174,9 @@ fn apk_garbage_and_invalid_utf8() {
     write(tmp.path(), "lib/apk/db/installed", &db);
     let start = Instant::now();
     let catalog = catalog_rootfs(tmp.path());
-    assert!(
-        start.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
     let found = names(&catalog, Ecosystem::Apk);
-    assert!(
-        found.contains(&("musl".into(), "1.2.5-r0".into())),
-        "{found:?}"
-    );
-    assert!(
-        found.contains(&("z\u{fffd}".into(), "1".into())),
-        "{found:?}"
-    );
-    assert!(
-        catalog.warnings.len() <= 1001,
-        "{} warnings",
-        catalog.warnings.len()
-    );
+    assert!(found.contains(&("musl".into(), "1.2.5-r0".into())), "{found:?}");
+    assert!(found.contains(&("z\u{fffd}".into(), "1".into())), "{found:?}");
+    assert!(catalog.warnings.len() <= 1001, "{} warnings", catalog.warnings.len());
 }

@@ -12,6 +12,7 @@
 //! "Basic Tar Format" documentation.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 const BLOCK: u64 = 512;
 /// The largest PAX record block or GNU long name we accept. Linux's PATH_MAX is 4 KiB; PAX
@@ -70,9 +71,7 @@ pub enum TarError {
         expected: u64,
     },
     /// A header's checksum does not match its bytes.
-    #[error(
-        "tar header at byte {offset} has a bad checksum (stored {stored:?}, computed {computed})"
-    )]
+    #[error("tar header at byte {offset} has a bad checksum (stored {stored:?}, computed {computed})")]
     BadChecksum {
         /// Byte offset of the header.
         offset: u64,
@@ -217,10 +216,7 @@ impl<R: SkipRead> TarReader<R> {
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(source) => {
-                    return Err(TarError::Io {
-                        offset: self.pos + filled as u64,
-                        source,
-                    });
+                    return Err(TarError::Io { offset: self.pos + filled as u64, source });
                 }
             }
         }
@@ -236,15 +232,9 @@ impl<R: SkipRead> TarReader<R> {
         if self.pos.saturating_add(n) > self.limit {
             return Err(TarError::TooLarge { limit: self.limit });
         }
-        let skipped = self.inner.skip(n).map_err(|source| TarError::Io {
-            offset: self.pos,
-            source,
-        })?;
+        let skipped = self.inner.skip(n).map_err(|source| TarError::Io { offset: self.pos, source })?;
         if skipped < n {
-            return Err(TarError::Truncated {
-                offset: self.pos + skipped,
-                expected: n - skipped,
-            });
+            return Err(TarError::Truncated { offset: self.pos + skipped, expected: n - skipped });
         }
         self.advance(n)
     }
@@ -260,6 +250,28 @@ impl<R: SkipRead> TarReader<R> {
     /// Reads up to `max` bytes of the current entry's data. Returns `None` when the
     /// entry is larger than `max` (nothing is read then, the data is skipped later).
     pub fn read_data(&mut self, max: u64) -> Result<Option<Vec<u8>>, TarError> {
+        let Some(len) = self.data_len(max)? else { return Ok(None) };
+        let mut buf = vec![0u8; len];
+        self.fill_data(&mut buf)?;
+        Ok(Some(buf))
+    }
+
+    /// Like [`TarReader::read_data`], into shared memory allocated once at its final size
+    /// (`Arc::from(Vec)` copies, which doubles the peak memory of a large file).
+    pub fn read_data_shared(&mut self, max: u64) -> Result<Option<Arc<[u8]>>, TarError> {
+        let Some(len) = self.data_len(max)? else { return Ok(None) };
+        // `repeat_n` is TrustedLen: collecting makes one allocation of exactly `len` bytes.
+        let mut buf: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
+        let Some(slice) = Arc::get_mut(&mut buf) else {
+            // A fresh Arc has no other owner; kept as an error rather than a panic.
+            return Err(TarError::Io { offset: self.pos, source: io::Error::other("shared buffer is not unique") });
+        };
+        self.fill_data(slice)?;
+        Ok(Some(buf))
+    }
+
+    /// The current entry's data length, or `None` when it is over `max`.
+    fn data_len(&self, max: u64) -> Result<Option<usize>, TarError> {
         if self.remaining_data > max {
             return Ok(None);
         }
@@ -268,17 +280,15 @@ impl<R: SkipRead> TarReader<R> {
         if self.pos.saturating_add(self.remaining_data) > self.limit {
             return Err(TarError::TooLarge { limit: self.limit });
         }
-        let len =
-            usize::try_from(self.remaining_data).map_err(|_| TarError::TooLarge { limit: max })?;
-        let mut buf = vec![0u8; len];
-        if len > 0 && !self.read_exact_at(&mut buf)? {
-            return Err(TarError::Truncated {
-                offset: self.pos,
-                expected: len as u64,
-            });
+        usize::try_from(self.remaining_data).map(Some).map_err(|_| TarError::TooLarge { limit: max })
+    }
+
+    fn fill_data(&mut self, buf: &mut [u8]) -> Result<(), TarError> {
+        if !buf.is_empty() && !self.read_exact_at(buf)? {
+            return Err(TarError::Truncated { offset: self.pos, expected: buf.len() as u64 });
         }
         self.remaining_data = 0;
-        Ok(Some(buf))
+        Ok(())
     }
 
     /// A reader over the current entry's data (for archives inside archives). What it
@@ -289,11 +299,7 @@ impl<R: SkipRead> TarReader<R> {
 
     fn read_metadata_record(&mut self, size: u64, header_offset: u64) -> Result<Vec<u8>, TarError> {
         if size > MAX_METADATA_RECORD {
-            return Err(TarError::MetadataTooLarge {
-                offset: header_offset,
-                size,
-                limit: MAX_METADATA_RECORD,
-            });
+            return Err(TarError::MetadataTooLarge { offset: header_offset, size, limit: MAX_METADATA_RECORD });
         }
         self.remaining_data = size;
         self.remaining_padding = padding(size);
@@ -361,16 +367,12 @@ impl<R: SkipRead> TarReader<R> {
                 other => EntryType::Other(other),
             };
             let mode = parse_number(&block[100..108], header_offset, "mode")? as u32;
-            let path = long_name
-                .or(pax.path)
-                .or_else(|| self.global_path.clone())
-                .unwrap_or_else(|| header_name(&block));
+            let path =
+                long_name.or(pax.path).or_else(|| self.global_path.clone()).unwrap_or_else(|| header_name(&block));
             let link = match entry_type {
-                EntryType::Hardlink | EntryType::Symlink => Some(
-                    long_link
-                        .or(pax.linkpath)
-                        .unwrap_or_else(|| trim_nul(block[157..257].to_vec())),
-                ),
+                EntryType::Hardlink | EntryType::Symlink => {
+                    Some(long_link.or(pax.linkpath).unwrap_or_else(|| trim_nul(block[157..257].to_vec())))
+                }
                 _ => None,
             };
             let size = pax.size.or(self.global_size).unwrap_or(size);
@@ -382,14 +384,7 @@ impl<R: SkipRead> TarReader<R> {
             };
             self.remaining_data = size;
             self.remaining_padding = padding(size);
-            return Ok(Some(TarEntry {
-                path,
-                link,
-                entry_type,
-                size,
-                mode,
-                data_offset: self.pos,
-            }));
+            return Ok(Some(TarEntry { path, link, entry_type, size, mode, data_offset: self.pos }));
         }
     }
 }
@@ -416,9 +411,7 @@ impl<R: SkipRead> Read for EntryData<'_, R> {
         self.tar.remaining_data -= got as u64;
         self.tar.pos = self.tar.pos.saturating_add(got as u64);
         if self.tar.pos > self.tar.limit {
-            return Err(io::Error::other(TarError::TooLarge {
-                limit: self.tar.limit,
-            }));
+            return Err(io::Error::other(TarError::TooLarge { limit: self.tar.limit }));
         }
         Ok(got)
     }
@@ -478,11 +471,7 @@ fn verify_checksum(block: &[u8; 512], offset: u64) -> Result<(), TarError> {
 }
 
 fn parse_octal(field: &[u8]) -> Option<u64> {
-    let s = field
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ' || b == 0)
-        .take_while(|&b| b != b' ' && b != 0);
+    let s = field.iter().copied().skip_while(|&b| b == b' ' || b == 0).take_while(|&b| b != b' ' && b != 0);
     let mut value: u64 = 0;
     let mut any = false;
     for b in s {
@@ -498,11 +487,7 @@ fn parse_octal(field: &[u8]) -> Option<u64> {
 }
 
 fn parse_number(field: &[u8], offset: u64, name: &'static str) -> Result<u64, TarError> {
-    let bad = || TarError::BadNumber {
-        offset,
-        field: name,
-        value: String::from_utf8_lossy(field).into_owned(),
-    };
+    let bad = || TarError::BadNumber { offset, field: name, value: String::from_utf8_lossy(field).into_owned() };
     match field.first() {
         // GNU base-256: the high bit of the first byte set, big-endian two's complement.
         Some(&first) if first & 0x80 != 0 => {
@@ -511,11 +496,7 @@ fn parse_number(field: &[u8], offset: u64, name: &'static str) -> Result<u64, Ta
             }
             let mut value: u64 = u64::from(first & 0x3f);
             for &b in &field[1..] {
-                value = value
-                    .checked_mul(256)
-                    .ok_or_else(bad)?
-                    .checked_add(u64::from(b))
-                    .ok_or_else(bad)?;
+                value = value.checked_mul(256).ok_or_else(bad)?.checked_add(u64::from(b)).ok_or_else(bad)?;
             }
             Ok(value)
         }
@@ -552,10 +533,7 @@ fn parse_pax(mut data: &[u8], offset: u64) -> Result<PaxOverrides, TarError> {
         if data.iter().all(|&b| b == 0) {
             break;
         }
-        let space = data
-            .iter()
-            .position(|&b| b == b' ')
-            .ok_or_else(|| bad("no length field"))?;
+        let space = data.iter().position(|&b| b == b' ').ok_or_else(|| bad("no length field"))?;
         let len: usize = std::str::from_utf8(&data[..space])
             .ok()
             .and_then(|s| s.parse().ok())
@@ -564,13 +542,8 @@ fn parse_pax(mut data: &[u8], offset: u64) -> Result<PaxOverrides, TarError> {
             return Err(bad("record length out of range"));
         }
         let record = &data[space + 1..len];
-        let record = record
-            .strip_suffix(b"\n")
-            .ok_or_else(|| bad("record does not end in a newline"))?;
-        let eq = record
-            .iter()
-            .position(|&b| b == b'=')
-            .ok_or_else(|| bad("record has no '='"))?;
+        let record = record.strip_suffix(b"\n").ok_or_else(|| bad("record does not end in a newline"))?;
+        let eq = record.iter().position(|&b| b == b'=').ok_or_else(|| bad("record has no '='"))?;
         let (key, value) = (&record[..eq], &record[eq + 1..]);
         match key {
             b"path" => out.path = Some(value.to_vec()),
@@ -679,16 +652,10 @@ pub(crate) mod tests {
     #[test]
     fn truncated_and_bad_checksum_are_errors() {
         let tar = archive(&[("f", b'0', b"hello world", "")]);
-        assert!(matches!(
-            read_all(&tar[..600]),
-            Err(TarError::Truncated { .. })
-        ));
+        assert!(matches!(read_all(&tar[..600]), Err(TarError::Truncated { .. })));
         let mut bad = tar.clone();
         bad[0] = b'g';
-        assert!(matches!(
-            read_all(&bad),
-            Err(TarError::BadChecksum { offset: 0, .. })
-        ));
+        assert!(matches!(read_all(&bad), Err(TarError::BadChecksum { offset: 0, .. })));
     }
 
     #[test]
@@ -700,10 +667,7 @@ pub(crate) mod tests {
         h[148..156].copy_from_slice(b"        ");
         let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
         h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        assert!(matches!(
-            read_all(&h),
-            Err(TarError::MetadataTooLarge { .. })
-        ));
+        assert!(matches!(read_all(&h), Err(TarError::MetadataTooLarge { .. })));
     }
 
     #[test]
@@ -713,26 +677,17 @@ pub(crate) mod tests {
         let mut r = TarReader::new(Streaming(&tar[..]), 4096);
         let first = r.next_entry().unwrap();
         assert!(first.is_some());
-        assert!(matches!(
-            r.next_entry(),
-            Err(TarError::TooLarge { limit: 4096 })
-        ));
+        assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 4096 })));
     }
 
     #[test]
     fn size_near_u64_max_is_refused_not_overflowed() {
         // A PAX size of u64::MAX: skipping it used to overflow adding the block padding.
         let rec = "29 size=18446744073709551615\n";
-        let tar = archive(&[
-            ("PaxHeaders/big", b'x', rec.as_bytes(), ""),
-            ("big", b'0', b"", ""),
-        ]);
+        let tar = archive(&[("PaxHeaders/big", b'x', rec.as_bytes(), ""), ("big", b'0', b"", "")]);
         let mut r = TarReader::new(Streaming(&tar[..]), 1 << 20);
         assert_eq!(r.next_entry().unwrap().map(|e| e.size), Some(u64::MAX));
-        assert!(matches!(
-            r.next_entry(),
-            Err(TarError::TooLarge { limit: 1048576 })
-        ));
+        assert!(matches!(r.next_entry(), Err(TarError::TooLarge { limit: 1048576 })));
     }
 
     #[test]
@@ -741,11 +696,23 @@ pub(crate) mod tests {
         let tar = archive(&[("big", b'0', &data, "")]);
         let mut r = TarReader::new(Streaming(&tar[..]), 4096);
         assert!(r.next_entry().unwrap().is_some());
-        assert!(matches!(
-            r.read_data(1 << 20),
-            Err(TarError::TooLarge { limit: 4096 })
-        ));
+        assert!(matches!(r.read_data(1 << 20), Err(TarError::TooLarge { limit: 4096 })));
         assert_eq!(r.position(), 512, "nothing of the data was read");
+    }
+
+    #[test]
+    fn shared_and_owned_reads_agree() {
+        let tar = archive(&[("a", b'0', b"hello", ""), ("empty", b'0', b"", "")]);
+        let mut owned = TarReader::new(Streaming(&tar[..]), u64::MAX);
+        let mut shared = TarReader::new(Streaming(&tar[..]), u64::MAX);
+        for _ in 0..2 {
+            assert!(owned.next_entry().unwrap().is_some() && shared.next_entry().unwrap().is_some());
+            assert_eq!(
+                owned.read_data(1 << 20).unwrap().as_deref(),
+                shared.read_data_shared(1 << 20).unwrap().as_deref()
+            );
+        }
+        assert!(shared.next_entry().unwrap().is_none());
     }
 
     #[test]

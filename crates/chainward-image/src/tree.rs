@@ -8,8 +8,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::walk::{EntryKind, LayerIndex, normalize_path};
 use crate::walk::FileRegion;
+use crate::walk::{EntryKind, LayerIndex, normalize_path};
 
 /// The kind of a node in the merged tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +87,15 @@ pub enum ReadError {
         /// The path asked for.
         path: String,
     },
+    /// The path, a link target on the way, or the path they resolve to is longer than
+    /// [`MAX_PATH`] bytes, or resolving it walks more than [`MAX_RESOLVE_STEPS`] components.
+    #[error(
+        "{path}: the path or a link on the way is too long to resolve (over {MAX_PATH} bytes or {MAX_RESOLVE_STEPS} components)"
+    )]
+    NameTooLong {
+        /// The path asked for.
+        path: String,
+    },
     /// The file's content was not kept during the walk (no cataloger asked for it).
     #[error("{path}: content not kept during the layer walk")]
     NotCaptured {
@@ -115,6 +124,14 @@ pub enum ReadError {
 
 const MAX_SYMLINK_HOPS: usize = 40;
 
+/// Linux's PATH_MAX: the longest path or link target [`FileTree::resolve`] takes, and the
+/// longest path it resolves to (Linux refuses longer ones with ENAMETOOLONG).
+pub const MAX_PATH: usize = 4096;
+
+/// The most components one [`FileTree::resolve`] walks through, links' targets included: a
+/// PATH_MAX path of one-letter names and a few links stay far below it.
+pub const MAX_RESOLVE_STEPS: usize = 8192;
+
 /// One version of a file: the layer that wrote it (none for a rootfs) and its bytes.
 pub type FileVersion<'a> = (Option<usize>, Cow<'a, [u8]>);
 
@@ -132,11 +149,8 @@ fn remove_subtree(nodes: &mut BTreeMap<String, Node>, dir: &str, include_self: b
         nodes.remove(dir);
     }
     let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    let doomed: Vec<String> = nodes
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(k, _)| k.clone())
-        .collect();
+    let doomed: Vec<String> =
+        nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
     for k in doomed {
         nodes.remove(&k);
     }
@@ -146,10 +160,7 @@ impl FileTree {
     /// Applies layer indexes bottom first. Whiteouts of a layer hide only lower layers'
     /// entries, wherever they appear in the layer's archive (image-spec layer.md).
     pub fn from_layers(layers: Vec<LayerIndex>, max_file_size: u64) -> Self {
-        let mut tree = FileTree {
-            max_file_size,
-            ..Default::default()
-        };
+        let mut tree = FileTree { max_file_size, ..Default::default() };
         for (layer_no, layer) in layers.into_iter().enumerate() {
             tree.clamped_paths.extend(layer.clamped_paths);
             for e in &layer.entries {
@@ -174,14 +185,7 @@ impl FileTree {
                 }
                 tree.nodes.insert(
                     e.path,
-                    Node {
-                        kind,
-                        size: e.size,
-                        mode: e.mode,
-                        layer: Some(layer_no),
-                        content: e.content,
-                        earlier,
-                    },
+                    Node { kind, size: e.size, mode: e.mode, layer: Some(layer_no), content: e.content, earlier },
                 );
             }
         }
@@ -190,11 +194,7 @@ impl FileTree {
 
     /// A tree built node by node (the rootfs source).
     pub(crate) fn from_nodes(nodes: BTreeMap<String, Node>, max_file_size: u64) -> Self {
-        FileTree {
-            nodes,
-            max_file_size,
-            clamped_paths: Vec::new(),
-        }
+        FileTree { nodes, max_file_size, clamped_paths: Vec::new() }
     }
 
     pub(crate) fn disk_node(kind: NodeKind, size: u64, mode: u32, content_path: Option<PathBuf>) -> Node {
@@ -244,51 +244,78 @@ impl FileTree {
     /// Resolves symlinks in every component of `path` (and hard links at the end) and
     /// returns the canonical path of an existing node. Resolution never leaves the root:
     /// absolute targets start at the image root and `..` stops there.
+    ///
+    /// It is bounded as Linux path lookup is: no path, link target or resolved path longer
+    /// than PATH_MAX, at most 40 links ([`ReadError::NameTooLong`],
+    /// [`ReadError::SymlinkLoop`]), and at most [`MAX_RESOLVE_STEPS`] components walked, so a
+    /// hostile link to a megabyte-deep path costs no more than a real one.
     pub fn resolve(&self, path: &str) -> Result<String, ReadError> {
         let original = path;
-        let mut pending: Vec<String> = path.split('/').rev().filter(|c| !c.is_empty()).map(str::to_owned).collect();
-        let mut resolved: Vec<String> = Vec::new();
+        let too_long = || ReadError::NameTooLong { path: original.to_owned() };
+        if path.len() > MAX_PATH {
+            return Err(too_long());
+        }
+        let mut pending: Vec<&str> = path.split('/').rev().filter(|c| !c.is_empty()).collect();
+        // The path resolved so far, built in place (joining a component list at every step
+        // made deep paths quadratic), and where each of its components starts.
+        let mut current = String::new();
+        let mut starts: Vec<usize> = Vec::new();
         let mut hops = 0;
+        let mut steps = 0;
         while let Some(comp) = pending.pop() {
-            match comp.as_str() {
+            match comp {
                 "." => continue,
                 ".." => {
-                    resolved.pop();
+                    if let Some(start) = starts.pop() {
+                        current.truncate(start);
+                    }
                     continue;
                 }
                 _ => {}
             }
-            resolved.push(comp);
-            let current = resolved.join("/");
-            let Some(node) = self.nodes.get(&current) else {
+            steps += 1;
+            if steps > MAX_RESOLVE_STEPS {
+                return Err(too_long());
+            }
+            starts.push(current.len());
+            if !current.is_empty() {
+                current.push('/');
+            }
+            current.push_str(comp);
+            if current.len() > MAX_PATH {
+                return Err(too_long());
+            }
+            let Some(node) = self.nodes.get(current.as_str()) else {
                 // Implicit directories (layers need not list parents) resolve fine.
                 if self.has_children(&current) {
                     continue;
                 }
-                return Err(ReadError::NotFound {
-                    path: original.to_owned(),
-                });
+                return Err(ReadError::NotFound { path: original.to_owned() });
             };
             let link = match &node.kind {
-                NodeKind::Symlink(target) => Some((target.clone(), false)),
-                NodeKind::Hardlink(target) if pending.is_empty() => Some((target.clone(), true)),
+                NodeKind::Symlink(target) => Some((target.as_str(), false)),
+                NodeKind::Hardlink(target) if pending.is_empty() => Some((target.as_str(), true)),
                 _ => None,
             };
             if let Some((target, absolute_always)) = link {
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
-                    return Err(ReadError::SymlinkLoop {
-                        path: original.to_owned(),
-                    });
+                    return Err(ReadError::SymlinkLoop { path: original.to_owned() });
                 }
-                resolved.pop();
+                if target.len() > MAX_PATH {
+                    return Err(too_long());
+                }
+                if let Some(start) = starts.pop() {
+                    current.truncate(start);
+                }
                 if absolute_always || target.starts_with('/') {
-                    resolved.clear();
+                    current.clear();
+                    starts.clear();
                 }
-                pending.extend(target.split('/').rev().filter(|c| !c.is_empty()).map(str::to_owned));
+                pending.extend(target.split('/').rev().filter(|c| !c.is_empty()));
             }
         }
-        Ok(resolved.join("/"))
+        Ok(current)
     }
 
     fn has_children(&self, dir: &str) -> bool {
@@ -318,15 +345,8 @@ impl FileTree {
         if node.kind != NodeKind::File {
             return Err(ReadError::NotAFile { path: path.to_owned() });
         }
-        let too_large = || ReadError::TooLarge {
-            path: path.to_owned(),
-            size: node.size,
-            limit: self.max_file_size,
-        };
-        let io_err = |source| ReadError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let too_large = || ReadError::TooLarge { path: path.to_owned(), size: node.size, limit: self.max_file_size };
+        let io_err = |source| ReadError::Io { path: path.to_owned(), source };
         match &node.content {
             Content::Captured(bytes) => Ok(Cow::Borrowed(&bytes[..])),
             Content::None => Err(ReadError::NotCaptured { path: path.to_owned() }),
@@ -394,14 +414,12 @@ fn libc_o_nofollow() -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walk::{Budget, Everything, Limits, walk_tar};
     use crate::tar::{Streaming, tests::archive};
+    use crate::walk::{Budget, Everything, Limits, walk_tar};
 
     fn layer(entries: &[(&str, u8, &[u8], &str)]) -> LayerIndex {
         let bytes = archive(entries);
-        walk_tar(Streaming(&bytes[..]), "test", &Everything, &Limits::default(), &Budget::default(), None)
-            .unwrap()
-            .0
+        walk_tar(Streaming(&bytes[..]), "test", &Everything, &Limits::default(), &Budget::default(), None).unwrap().0
     }
 
     #[test]
@@ -433,7 +451,8 @@ mod tests {
         let l2 = layer(&[("other", b'0', b"x", "")]);
         let l3 = layer(&[("db", b'0', b"v3", "")]);
         let t = FileTree::from_layers(vec![l0, l1, l2, l3], 1 << 20);
-        let h: Vec<(Option<usize>, Vec<u8>)> = t.history("db").unwrap().into_iter().map(|(l, b)| (l, b.into_owned())).collect();
+        let h: Vec<(Option<usize>, Vec<u8>)> =
+            t.history("db").unwrap().into_iter().map(|(l, b)| (l, b.into_owned())).collect();
         assert_eq!(h, vec![(Some(0), b"v0".to_vec()), (Some(1), b"v1".to_vec()), (Some(3), b"v3".to_vec())]);
         let l4 = layer(&[(".wh.db", b'0', b"", "")]);
         let l5 = layer(&[("db", b'0', b"v5", "")]);
@@ -460,6 +479,34 @@ mod tests {
         assert!(matches!(t.read("loop1"), Err(ReadError::SymlinkLoop { .. })));
         assert!(matches!(t.read("nope"), Err(ReadError::NotFound { .. })));
         assert!(matches!(t.read("usr/lib"), Err(ReadError::NotAFile { .. })));
+    }
+
+    #[test]
+    fn deep_paths_are_bounded_not_quadratic() {
+        // A 200 000-component path and a link to it took minutes (the resolved components
+        // were joined again at every step); now they are refused at PATH_MAX at once.
+        let file = |kind| FileTree::disk_node(kind, 0, 0o644, None);
+        let deep = "a/".repeat(200_000) + "x";
+        let fine = "b/".repeat(2000) + "y"; // 4001 bytes, under PATH_MAX
+        let mut nodes = BTreeMap::new();
+        nodes.insert(deep.clone(), file(NodeKind::File));
+        nodes.insert("link".to_owned(), file(NodeKind::Symlink(format!("/{deep}"))));
+        nodes.insert(fine.clone(), file(NodeKind::File));
+        nodes.insert("fine-link".to_owned(), file(NodeKind::Symlink(fine.clone())));
+        // 40 links of 800 `a/..` pairs each: every target is short, the walk is not.
+        for i in 0..40 {
+            let target = "a/../".repeat(800) + &format!("walk{}", i + 1);
+            nodes.insert(format!("walk{i}"), file(NodeKind::Symlink(target)));
+        }
+        nodes.insert("walk40".to_owned(), file(NodeKind::File));
+        let t = FileTree::from_nodes(nodes, 1 << 20);
+        let start = std::time::Instant::now();
+        for p in [deep.as_str(), "link", "walk0"] {
+            assert!(matches!(t.resolve(p), Err(ReadError::NameTooLong { .. })), "{}", &p[..10.min(p.len())]);
+        }
+        assert_eq!(t.resolve("fine-link").unwrap(), fine);
+        assert_eq!(t.resolve("walk39").unwrap(), "walk40");
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
     }
 
     #[test]

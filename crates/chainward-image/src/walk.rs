@@ -24,6 +24,10 @@ pub struct Limits {
     pub max_image_size: u64,
     /// The most entries all layers together may hold.
     pub max_entries: u64,
+    /// The most bytes of file content kept in memory for the catalogers, every kept file and
+    /// every kept earlier version together. Without it only the image bound limits memory:
+    /// a layer of a few MB can inflate to many wanted files of nearly `max_file_size` each.
+    pub max_kept_size: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +36,7 @@ impl Default for Limits {
             max_file_size: 256 * 1024 * 1024,
             max_image_size: 32 * 1024 * 1024 * 1024,
             max_entries: 4_000_000,
+            max_kept_size: 2 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -74,9 +79,7 @@ pub enum WalkError {
         source: TarError,
     },
     /// The blob's bytes do not hash to the digest its descriptor names.
-    #[error(
-        "layer blob digest mismatch: the manifest names {expected}, the bytes hash to {actual}"
-    )]
+    #[error("layer blob digest mismatch: the manifest names {expected}, the bytes hash to {actual}")]
     DigestMismatch {
         /// The digest named by the manifest.
         expected: Digest,
@@ -94,6 +97,14 @@ pub enum WalkError {
     /// The layers hold more entries than [`Limits::max_entries`].
     #[error("image has more than {limit} file entries")]
     TooManyEntries {
+        /// The bound.
+        limit: u64,
+    },
+    /// The files kept for the catalogers add up to more than [`Limits::max_kept_size`].
+    #[error(
+        "the files kept in memory for the catalogers add up to more than {limit} bytes (a decompression bomb, or unusually large package databases)"
+    )]
+    KeptTooLarge {
         /// The bound.
         limit: u64,
     },
@@ -167,29 +178,33 @@ pub fn normalize_path(raw: &str) -> (String, bool) {
 pub struct Budget {
     bytes: AtomicU64,
     entries: AtomicU64,
+    kept: AtomicU64,
 }
 
 impl Budget {
     fn charge(&self, limits: &Limits, bytes: u64, entries: u64) -> Result<(), WalkError> {
         let b = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if b > limits.max_image_size {
-            return Err(WalkError::ImageTooLarge {
-                limit: limits.max_image_size,
-            });
+            return Err(WalkError::ImageTooLarge { limit: limits.max_image_size });
         }
         let e = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
         if e > limits.max_entries {
-            return Err(WalkError::TooManyEntries {
-                limit: limits.max_entries,
-            });
+            return Err(WalkError::TooManyEntries { limit: limits.max_entries });
+        }
+        Ok(())
+    }
+
+    /// Reserves `bytes` of [`Limits::max_kept_size`] before they are read into memory.
+    pub(crate) fn keep(&self, limits: &Limits, bytes: u64) -> Result<(), WalkError> {
+        let k = self.kept.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        if k > limits.max_kept_size {
+            return Err(WalkError::KeptTooLarge { limit: limits.max_kept_size });
         }
         Ok(())
     }
 
     fn remaining_bytes(&self, limits: &Limits) -> u64 {
-        limits
-            .max_image_size
-            .saturating_sub(self.bytes.load(Ordering::Relaxed))
+        limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed))
     }
 }
 
@@ -215,13 +230,8 @@ pub fn walk_tar<R: SkipRead>(
     // The tar reader's bound is what is left of the image bound: crossing it, whether
     // skipping or capturing, is the image being too large.
     let tar_err = |source| match source {
-        TarError::TooLarge { .. } => WalkError::ImageTooLarge {
-            limit: limits.max_image_size,
-        },
-        source => WalkError::Tar {
-            layer: layer_name.to_owned(),
-            source,
-        },
+        TarError::TooLarge { .. } => WalkError::ImageTooLarge { limit: limits.max_image_size },
+        source => WalkError::Tar { layer: layer_name.to_owned(), source },
     };
     let mut tar = TarReader::new(reader, budget.remaining_bytes(limits));
     let mut index = LayerIndex::default();
@@ -256,11 +266,7 @@ pub fn walk_tar<R: SkipRead>(
             if matches!(hidden, "" | "." | "..") {
                 continue;
             }
-            let target = if dir.is_empty() {
-                hidden.to_owned()
-            } else {
-                format!("{dir}/{hidden}")
-            };
+            let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
             index.entries.push(LayerEntry {
                 path: target,
                 kind: EntryKind::Whiteout,
@@ -270,10 +276,7 @@ pub fn walk_tar<R: SkipRead>(
             });
             continue;
         }
-        let link = entry
-            .link
-            .as_deref()
-            .map(|l| String::from_utf8_lossy(l).into_owned());
+        let link = entry.link.as_deref().map(|l| String::from_utf8_lossy(l).into_owned());
         let kind = match entry.entry_type {
             EntryType::File => NodeKind::File,
             EntryType::Directory => NodeKind::Dir,
@@ -281,9 +284,7 @@ pub fn walk_tar<R: SkipRead>(
             EntryType::Hardlink => {
                 let (target, clamped) = normalize_path(&link.unwrap_or_default());
                 if clamped {
-                    index
-                        .clamped_paths
-                        .push(format!("{path} (hard link target)"));
+                    index.clamped_paths.push(format!("{path} (hard link target)"));
                 }
                 NodeKind::Hardlink(target)
             }
@@ -294,15 +295,14 @@ pub fn walk_tar<R: SkipRead>(
             if interest.wants(&path, entry.size) {
                 if entry.size > limits.max_file_size {
                     content = Content::TooLarge;
-                } else if let Some(data) = tar.read_data(limits.max_file_size).map_err(tar_err)? {
-                    content = Content::Captured(Arc::from(data));
+                } else {
+                    budget.keep(limits, entry.size)?;
+                    if let Some(data) = tar.read_data_shared(limits.max_file_size).map_err(tar_err)? {
+                        content = Content::Captured(data);
+                    }
                 }
             } else if let Some(a) = addressable {
-                content = Content::Region {
-                    path: a.path.clone(),
-                    offset: a.base + entry.data_offset,
-                    len: entry.size,
-                };
+                content = Content::Region { path: a.path.clone(), offset: a.base + entry.data_offset, len: entry.size };
             }
         }
         index.entries.push(LayerEntry {
@@ -335,12 +335,7 @@ impl FileRegion {
     pub fn open(path: &Path, offset: u64, len: u64) -> io::Result<Self> {
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(offset))?;
-        Ok(Self {
-            file,
-            start: offset,
-            len,
-            pos: 0,
-        })
+        Ok(Self { file, start: offset, len, pos: 0 })
     }
 }
 
@@ -364,9 +359,7 @@ impl Seek for FileRegion {
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
             SeekFrom::End(d) => self.len.checked_add_signed(d),
         }
-        .ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "seek before start of region")
-        })?;
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start of region"))?;
         // Seeking past the end is allowed (reads then return EOF), as for files.
         self.file.seek(SeekFrom::Start(self.start + target))?;
         self.pos = target.min(self.len);
@@ -399,11 +392,7 @@ pub fn walk_blob(
     limits: &Limits,
     budget: &Budget,
 ) -> Result<LayerIndex, WalkError> {
-    let io_err = |source| WalkError::Io {
-        layer: layer_name.to_owned(),
-        path: blob.path.display().to_string(),
-        source,
-    };
+    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: blob.path.display().to_string(), source };
     let mut region = FileRegion::open(&blob.path, blob.offset, blob.len).map_err(io_err)?;
     let mut head = [0u8; 4];
     let n = read_up_to(&mut region, &mut head).map_err(io_err)?;
@@ -412,35 +401,18 @@ pub fn walk_blob(
     if let Some(d) = &blob.verify
         && d.algorithm() != "sha256"
     {
-        return Err(WalkError::UnsupportedDigest {
-            layer: layer_name.to_owned(),
-            algorithm: d.algorithm().to_owned(),
-        });
+        return Err(WalkError::UnsupportedDigest { layer: layer_name.to_owned(), algorithm: d.algorithm().to_owned() });
     }
 
     match (compression, &blob.verify) {
         (Compression::None, None) => {
             // Uncompressed and trusted: seek over bodies, keep every file addressable.
-            let addressable = Addressable {
-                path: blob.path.clone(),
-                base: blob.offset,
-            };
+            let addressable = Addressable { path: blob.path.clone(), base: blob.offset };
             let reader = Seeking(BufReader::with_capacity(64 * 1024, region));
-            walk_tar(
-                reader,
-                layer_name,
-                interest,
-                limits,
-                budget,
-                Some(&addressable),
-            )
-            .map(|(i, _)| i)
+            walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
         }
         (compression, verify) => {
-            let hashing = HashingReader {
-                inner: BufReader::with_capacity(READ_BUFFER, region),
-                hasher: Sha256::new(),
-            };
+            let hashing = HashingReader { inner: BufReader::with_capacity(READ_BUFFER, region), hasher: Sha256::new() };
             let (index, mut hashing) = match compression {
                 Compression::Gzip => {
                     let dec = flate2::read::MultiGzDecoder::new(hashing);
@@ -452,21 +424,12 @@ pub fn walk_blob(
                         budget,
                         None,
                     )?;
-                    drain_after_end(
-                        &mut rest,
-                        layer_name,
-                        &blob.path.display().to_string(),
-                        limits,
-                        budget,
-                    )?;
+                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
                     (index, rest.into_inner().into_inner())
                 }
                 Compression::Zstd => {
-                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
-                        READ_BUFFER,
-                        hashing,
-                    ))
-                    .map_err(io_err)?;
+                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, hashing))
+                        .map_err(io_err)?;
                     let (index, Streaming(mut rest)) = walk_tar(
                         Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
                         layer_name,
@@ -475,24 +438,11 @@ pub fn walk_blob(
                         budget,
                         None,
                     )?;
-                    drain_after_end(
-                        &mut rest,
-                        layer_name,
-                        &blob.path.display().to_string(),
-                        limits,
-                        budget,
-                    )?;
+                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
                     (index, rest.into_inner().finish().into_inner())
                 }
                 Compression::None => {
-                    let (index, r) = walk_tar(
-                        Streaming(hashing),
-                        layer_name,
-                        interest,
-                        limits,
-                        budget,
-                        None,
-                    )?;
+                    let (index, r) = walk_tar(Streaming(hashing), layer_name, interest, limits, budget, None)?;
                     (index, r.0)
                 }
             };
@@ -502,10 +452,7 @@ pub fn walk_blob(
                 io::copy(&mut hashing, &mut io::sink()).map_err(io_err)?;
                 let actual = Digest::sha256_from_bytes(&hashing.hasher.finalize().into());
                 if &actual != expected {
-                    return Err(WalkError::DigestMismatch {
-                        expected: expected.clone(),
-                        actual,
-                    });
+                    return Err(WalkError::DigestMismatch { expected: expected.clone(), actual });
                 }
             }
             Ok(index)
@@ -523,33 +470,15 @@ pub fn walk_reader<R: Read>(
     budget: &Budget,
 ) -> Result<LayerIndex, WalkError> {
     use std::io::BufRead;
-    let io_err = |source| WalkError::Io {
-        layer: layer_name.to_owned(),
-        path: layer_name.to_owned(),
-        source,
-    };
+    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: layer_name.to_owned(), source };
     let mut buffered = BufReader::with_capacity(READ_BUFFER, reader);
     let head = buffered.fill_buf().map_err(io_err)?;
     let compression = Compression::sniff(&head[..head.len().min(4)]);
     let index = match compression {
-        Compression::None => {
-            walk_tar(
-                Streaming(buffered),
-                layer_name,
-                interest,
-                limits,
-                budget,
-                None,
-            )?
-            .0
-        }
+        Compression::None => walk_tar(Streaming(buffered), layer_name, interest, limits, budget, None)?.0,
         Compression::Gzip => {
-            let dec = BufReader::with_capacity(
-                READ_BUFFER,
-                flate2::bufread::MultiGzDecoder::new(buffered),
-            );
-            let (index, Streaming(mut rest)) =
-                walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
+            let dec = BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(buffered));
+            let (index, Streaming(mut rest)) = walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
             drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
             index
         }
@@ -582,18 +511,13 @@ fn drain_after_end(
     budget: &Budget,
 ) -> Result<(), WalkError> {
     let bound = budget.remaining_bytes(limits);
-    let n =
-        io::copy(&mut rest.take(bound.saturating_add(1)), &mut io::sink()).map_err(|source| {
-            WalkError::Io {
-                layer: layer_name.to_owned(),
-                path: path.to_owned(),
-                source,
-            }
-        })?;
+    let n = io::copy(&mut rest.take(bound.saturating_add(1)), &mut io::sink()).map_err(|source| WalkError::Io {
+        layer: layer_name.to_owned(),
+        path: path.to_owned(),
+        source,
+    })?;
     if n > bound {
-        return Err(WalkError::ImageTooLarge {
-            limit: limits.max_image_size,
-        });
+        return Err(WalkError::ImageTooLarge { limit: limits.max_image_size });
     }
     budget.charge(limits, n, 0)
 }
@@ -616,19 +540,14 @@ pub fn walk_blobs_parallel(
     limits: &Limits,
 ) -> Result<Vec<LayerIndex>, WalkError> {
     let budget = Budget::default();
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(blobs.len().max(1));
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(blobs.len().max(1));
     // Largest blobs first, so the long pole starts at once.
     let mut order: Vec<usize> = (0..blobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(blobs[i].0.len));
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<LayerIndex, WalkError>>> =
-        (0..blobs.len()).map(|_| None).collect();
-    let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex, WalkError>>>> = (0..blobs.len())
-        .map(|_| std::sync::Mutex::new(None))
-        .collect();
+    let mut results: Vec<Option<Result<LayerIndex, WalkError>>> = (0..blobs.len()).map(|_| None).collect();
+    let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex, WalkError>>>> =
+        (0..blobs.len()).map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -677,10 +596,7 @@ mod tests {
     fn normalize_clamps_inside_root() {
         assert_eq!(normalize_path("./etc/passwd"), ("etc/passwd".into(), false));
         assert_eq!(normalize_path("/etc/passwd"), ("etc/passwd".into(), true));
-        assert_eq!(
-            normalize_path("../../etc/passwd"),
-            ("etc/passwd".into(), true)
-        );
+        assert_eq!(normalize_path("../../etc/passwd"), ("etc/passwd".into(), true));
         assert_eq!(normalize_path("a/b/../../../c"), ("c".into(), true));
         assert_eq!(normalize_path("a/./b//c/"), ("a/b/c".into(), false));
     }

@@ -22,8 +22,8 @@ use chainward_image::tar::TarError;
 use chainward_image::walk::{Limits, WalkError};
 use serde_json::json;
 use support::{
-    HOST_SECRET, Layer, OCI_MANIFEST, Sandbox, TarWriter, docker_archive, fix_checksum, gzip,
-    gzip_zeros, load, noise, sha256, ustar_header,
+    HOST_SECRET, Layer, OCI_MANIFEST, Sandbox, TarWriter, docker_archive, fix_checksum, gzip, gzip_zeros, load, noise,
+    sha256, ustar_header,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -49,10 +49,7 @@ fn assert_not_found(r: Result<std::borrow::Cow<'_, [u8]>, ReadError>, what: &str
         Err(ReadError::NotFound { .. }) => {}
         Ok(bytes) => {
             assert_ne!(&*bytes, HOST_SECRET, "{what}: read the host's file");
-            panic!(
-                "{what}: expected NotFound, read {:?}",
-                String::from_utf8_lossy(&bytes)
-            );
+            panic!("{what}: expected NotFound, read {:?}", String::from_utf8_lossy(&bytes));
         }
         Err(e) => panic!("{what}: expected NotFound, got {e}"),
     }
@@ -62,22 +59,11 @@ fn assert_not_found(r: Result<std::borrow::Cow<'_, [u8]>, ReadError>, what: &str
 
 #[test]
 fn traversal_names_are_clamped_inside_the_root() {
-    for name in [
-        "../../etc/passwd",
-        "/etc/passwd",
-        "./../etc/../../etc/passwd",
-        "//etc/passwd",
-    ] {
-        let tar = TarWriter::new()
-            .file(name, b"root:x:0:0::/root:/bin/sh\n")
-            .finish();
+    for name in ["../../etc/passwd", "/etc/passwd", "./../etc/../../etc/passwd", "//etc/passwd"] {
+        let tar = TarWriter::new().file(name, b"root:x:0:0::/root:/bin/sh\n").finish();
         let (_sandbox, result) = one_layer(&tar);
         let image = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            &*image.tree.read("etc/passwd").unwrap(),
-            b"root:x:0:0::/root:/bin/sh\n",
-            "{name}"
-        );
+        assert_eq!(&*image.tree.read("etc/passwd").unwrap(), b"root:x:0:0::/root:/bin/sh\n", "{name}");
         assert_eq!(image.tree.clamped_paths, vec![name.to_owned()], "{name}");
         assert_eq!(image.tree.len(), 1, "{name}: only etc/passwd");
     }
@@ -86,21 +72,14 @@ fn traversal_names_are_clamped_inside_the_root() {
 #[test]
 fn both_clamped_names_merge_as_one_path() {
     let mut sandbox = Sandbox::new();
-    let l0 = TarWriter::new()
-        .file("../../etc/passwd", b"lower\n")
-        .finish();
+    let l0 = TarWriter::new().file("../../etc/passwd", b"lower\n").finish();
     let l1 = TarWriter::new().file("/etc/passwd", b"upper\n").finish();
-    sandbox
-        .layout()
-        .image(&[Layer::gzip(&l0), Layer::gzip(&l1)], "t");
+    sandbox.layout().image(&[Layer::gzip(&l0), Layer::gzip(&l1)], "t");
     sandbox.seal();
     let image = load_layout(&sandbox, "t", Limits::default()).unwrap();
     assert_eq!(&*image.tree.read("/etc/passwd").unwrap(), b"upper\n");
     assert_eq!(image.tree.layer_of("etc/passwd"), Some(1));
-    assert_eq!(
-        image.tree.clamped_paths,
-        ["../../etc/passwd", "/etc/passwd"]
-    );
+    assert_eq!(image.tree.clamped_paths, ["../../etc/passwd", "/etc/passwd"]);
     let history = image.tree.history("etc/passwd").unwrap();
     assert_eq!(history.len(), 2);
 }
@@ -113,13 +92,7 @@ fn symlink_escapes_resolve_inside_the_root() {
             .symlink("etc/up", "../../../..")
             .symlink("etc/rootabs", "/");
     };
-    let reads = [
-        "etc/shadow",
-        "etc/abs",
-        "etc/up/host/secret",
-        "etc/rootabs/host/secret",
-        "../host/secret",
-    ];
+    let reads = ["etc/shadow", "etc/abs", "etc/up/host/secret", "etc/rootabs/host/secret", "../host/secret"];
 
     // Without a host/secret in the image: nothing to read, and never the host's file.
     let mut tar = TarWriter::new();
@@ -129,10 +102,7 @@ fn symlink_escapes_resolve_inside_the_root() {
     for path in reads {
         assert_not_found(image.tree.read(path), path);
     }
-    assert_eq!(
-        image.tree.resolve("etc/shadow").unwrap_err().to_string(),
-        "etc/shadow: no such file in the image"
-    );
+    assert_eq!(image.tree.resolve("etc/shadow").unwrap_err().to_string(), "etc/shadow: no such file in the image");
 
     // With one: every escape lands on the image's own file.
     let mut tar = TarWriter::new();
@@ -188,10 +158,7 @@ fn hardlink_escape_is_clamped() {
     assert_not_found(image.tree.read("x"), "x");
     assert_eq!(image.tree.clamped_paths, ["x (hard link target)"]);
 
-    let tar = TarWriter::new()
-        .file("outside", b"in-image\n")
-        .hardlink("x", "../../outside")
-        .finish();
+    let tar = TarWriter::new().file("outside", b"in-image\n").hardlink("x", "../../outside").finish();
     let (_sandbox, result) = one_layer(&tar);
     assert_eq!(&*result.unwrap().tree.read("x").unwrap(), b"in-image\n");
 }
@@ -199,45 +166,23 @@ fn hardlink_escape_is_clamped() {
 #[test]
 fn symlink_loops_are_reported() {
     let mut tar = TarWriter::new();
-    tar.symlink("a", "b")
-        .symlink("b", "a")
-        .symlink("self", "self")
-        .symlink("dir/x", "../dir/x");
-    tar.symlink("grow", "grow/grow")
-        .symlink("hard-to-self", "hard-self")
-        .hardlink("hard-self", "hard-self");
+    tar.symlink("a", "b").symlink("b", "a").symlink("self", "self").symlink("dir/x", "../dir/x");
+    tar.symlink("grow", "grow/grow").symlink("hard-to-self", "hard-self").hardlink("hard-self", "hard-self");
     // A chain of 41 links (c0 → c1 → … → c40 → end) is one hop over the bound of 40.
     for i in 0..=40 {
-        let next = if i == 40 {
-            "end".to_owned()
-        } else {
-            format!("c{}", i + 1)
-        };
+        let next = if i == 40 { "end".to_owned() } else { format!("c{}", i + 1) };
         tar.symlink(&format!("c{i}"), &next);
     }
     tar.file("end", b"end\n");
     let (_sandbox, result) = one_layer(&tar.finish());
     let image = result.unwrap();
-    for path in [
-        "a",
-        "b",
-        "self",
-        "dir/x",
-        "grow",
-        "hard-self",
-        "hard-to-self",
-        "c0",
-        "a/below",
-    ] {
+    for path in ["a", "b", "self", "dir/x", "grow", "hard-self", "hard-to-self", "c0", "a/below"] {
         match image.tree.read(path) {
             Err(ReadError::SymlinkLoop { path: p }) => assert_eq!(p, path),
             other => panic!("{path}: expected SymlinkLoop, got {other:?}"),
         }
     }
-    assert!(matches!(
-        image.tree.read_dir("a"),
-        Err(ReadError::SymlinkLoop { .. })
-    ));
+    assert!(matches!(image.tree.read_dir("a"), Err(ReadError::SymlinkLoop { .. })));
     // 40 links are allowed, as Linux allows 40 (fs/namei.c MAXSYMLINKS).
     assert_eq!(&*image.tree.read("c1").unwrap(), b"end\n");
 }
@@ -261,20 +206,13 @@ fn zero_bomb(entries: usize, entry_size: u64) -> Layer {
 }
 
 fn bomb_limits() -> Limits {
-    Limits {
-        max_image_size: 64 * MIB,
-        max_file_size: MIB,
-        ..Limits::default()
-    }
+    Limits { max_image_size: 64 * MIB, max_file_size: MIB, ..Limits::default() }
 }
 
 fn assert_image_too_large(result: Result<LoadedImage, SourceError>) {
     match result {
         Err(SourceError::Walk(WalkError::ImageTooLarge { limit })) => assert_eq!(limit, 64 * MIB),
-        other => panic!(
-            "expected ImageTooLarge, got {:?}",
-            other.map(|i| i.tree.len())
-        ),
+        other => panic!("expected ImageTooLarge, got {:?}", other.map(|i| i.tree.len())),
     }
 }
 
@@ -282,21 +220,13 @@ fn assert_image_too_large(result: Result<LoadedImage, SourceError>) {
 fn gzip_bomb_stops_at_the_image_bound_quickly() {
     // 512 files of 8 MiB: 4 GiB inflated from about 4 MB.
     let layer = zero_bomb(512, 8 * MIB);
-    assert!(
-        layer.blob.len() < 8 * MIB as usize,
-        "blob is {} bytes",
-        layer.blob.len()
-    );
+    assert!(layer.blob.len() < 8 * MIB as usize, "blob is {} bytes", layer.blob.len());
     let mut sandbox = Sandbox::new();
     sandbox.layout().image(&[layer], "bomb");
     sandbox.seal();
     let start = Instant::now();
     assert_image_too_large(load_layout(&sandbox, "bomb", bomb_limits()));
-    assert!(
-        start.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
 }
 
 #[test]
@@ -305,17 +235,11 @@ fn size_field_past_the_bound_is_refused_before_inflating() {
     let mut sandbox = Sandbox::new();
     let mut blob = gzip(&ustar_header(b"huge", b'0', 4096 * MIB, b""));
     blob.extend_from_slice(&gzip_zeros(8 * MIB));
-    sandbox
-        .layout()
-        .image(&[Layer::raw(blob, sha256(b"x"))], "bomb");
+    sandbox.layout().image(&[Layer::raw(blob, sha256(b"x"))], "bomb");
     sandbox.seal();
     let start = Instant::now();
     assert_image_too_large(load_layout(&sandbox, "bomb", bomb_limits()));
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
 #[test]
@@ -326,10 +250,7 @@ fn wanted_file_larger_than_the_image_bound_is_not_captured() {
     let layer = zero_bomb(1, 200 * MIB);
     sandbox.layout().image(&[layer], "bomb");
     sandbox.seal();
-    let limits = Limits {
-        max_image_size: 64 * MIB,
-        ..Limits::default()
-    };
+    let limits = Limits { max_image_size: 64 * MIB, ..Limits::default() };
     assert_image_too_large(load_layout(&sandbox, "bomb", limits));
 }
 
@@ -339,44 +260,41 @@ fn wanted_file_larger_than_the_image_bound_is_not_captured() {
 fn gzip_bomb_memory_is_bounded() {
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            "bomb_memory_probe",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "bomb_memory_probe", "--ignored", "--nocapture", "--test-threads=1"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "probe failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("1 passed"),
-        "probe did not run:\n{stdout}\n{stderr}"
-    );
+    assert!(stdout.contains("1 passed"), "probe did not run:\n{stdout}\n{stderr}");
     eprintln!("{stderr}");
 }
 
 #[test]
 #[ignore = "run alone in a fresh process by gzip_bomb_memory_is_bounded"]
 fn bomb_memory_probe() {
-    let cases: [(&str, Layer, Limits); 2] = [
-        (
-            "4 GiB of 8 MiB files",
-            zero_bomb(512, 8 * MIB),
-            bomb_limits(),
-        ),
+    type Check = fn(Result<LoadedImage, SourceError>);
+    let cases: [(&str, Layer, Limits, Check, u64); 3] = [
+        // Buffers and one layer's walk state: far below the 64 MiB bound, let alone 4 GiB.
+        ("4 GiB of 8 MiB files", zero_bomb(512, 8 * MIB), bomb_limits(), assert_image_too_large, 32 * MIB),
         (
             "one wanted 200 MiB file",
             zero_bomb(1, 200 * MIB),
-            Limits {
-                max_image_size: 64 * MIB,
-                ..Limits::default()
-            },
+            Limits { max_image_size: 64 * MIB, ..Limits::default() },
+            assert_image_too_large,
+            32 * MIB,
+        ),
+        // 20 versions of one wanted 48 MiB file: 960 MiB were kept (as history) before the
+        // kept-bytes bound; now the second version is refused.
+        (
+            "20 wanted 48 MiB files",
+            zero_bomb(20, 48 * MIB),
+            Limits { max_kept_size: 64 * MIB, ..Limits::default() },
+            assert_kept_too_large,
+            (48 + 32) * MIB,
         ),
     ];
-    for (name, layer, limits) in cases {
+    for (name, layer, limits, check, bound) in cases {
         let mut sandbox = Sandbox::new();
         sandbox.layout().image(&[layer], "bomb");
         sandbox.seal();
@@ -385,72 +303,87 @@ fn bomb_memory_probe() {
         let result = load_layout(&sandbox, "bomb", limits);
         let peak = support::proc_status_bytes("VmHWM").expect("VmHWM");
         let growth = peak.saturating_sub(base);
-        eprintln!(
-            "{name}: peak RSS growth {} KiB (peak reset: {reset})",
-            growth / 1024
-        );
-        assert_image_too_large(result);
+        eprintln!("{name}: peak RSS growth {} KiB (peak reset: {reset})", growth / 1024);
+        check(result);
         if reset {
-            // Buffers and one layer's walk state: far below the 64 MiB bound, let alone 4 GiB.
-            assert!(growth < 32 * MIB, "{name}: peak RSS grew by {growth} bytes");
+            assert!(growth < bound, "{name}: peak RSS grew by {growth} bytes");
         } else {
             assert!(peak < 512 * MIB, "{name}: peak RSS {peak} bytes");
         }
     }
 }
 
+fn assert_kept_too_large(result: Result<LoadedImage, SourceError>) {
+    match result {
+        Err(SourceError::Walk(WalkError::KeptTooLarge { limit })) => assert_eq!(limit, 64 * MIB),
+        other => panic!("expected KeptTooLarge, got {:?}", other.map(|i| i.tree.len())),
+    }
+}
+
+#[test]
+fn kept_bytes_are_bounded() {
+    let limits = Limits { max_kept_size: 4 * MIB, ..Limits::default() };
+    // Files the catalogers want, in an OCI layout: 3 MiB kept, the next 2 MiB refused.
+    let mut tar = TarWriter::new();
+    tar.file("var/lib/dpkg/status.d/a", &vec![b'a'; 3 * MIB as usize]);
+    tar.file("var/lib/dpkg/status.d/b", &vec![b'b'; 2 * MIB as usize]);
+    let mut sandbox = Sandbox::new();
+    sandbox.layout().image(&[Layer::gzip(&tar.finish())], "t");
+    sandbox.seal();
+    match load_layout(&sandbox, "t", limits.clone()) {
+        Err(e @ SourceError::Walk(WalkError::KeptTooLarge { limit: 4194304 })) => {
+            assert!(e.to_string().contains("4194304 bytes"), "{e}");
+        }
+        other => panic!("expected KeptTooLarge, got {:?}", other.map(|i| i.tree.len())),
+    }
+
+    // JSON-looking members of a gzip docker archive, kept until manifest.json is seen.
+    let mut archive = TarWriter::new();
+    let mut doc = vec![b' '; MIB as usize];
+    doc[0] = b'{';
+    for i in 0..8 {
+        archive.file(&format!("padding{i}.json"), &doc);
+    }
+    let mut sandbox = Sandbox::new();
+    let file = sandbox.path().join("image.tar.gz");
+    std::fs::write(&file, gzip(&archive.finish())).unwrap();
+    sandbox.seal();
+    let result = load(&format!("docker-archive:{}", file.display()), limits);
+    sandbox.assert_untouched();
+    match result {
+        Err(SourceError::Walk(WalkError::KeptTooLarge { limit: 4194304 })) => {}
+        other => panic!("expected KeptTooLarge, got {:?}", other.map(|i| i.tree.len())),
+    }
+}
+
 #[test]
 fn file_over_the_file_bound_is_too_large_on_read() {
     let big = noise(2 * MIB as usize, 7);
-    let limits = Limits {
-        max_file_size: MIB,
-        ..Limits::default()
-    };
+    let limits = Limits { max_file_size: MIB, ..Limits::default() };
     let check = |image: &LoadedImage, how: &str| {
         match image.tree.read("var/lib/dpkg/status") {
             Err(ReadError::TooLarge { path, size, limit }) => {
-                assert_eq!(
-                    (path.as_str(), size, limit),
-                    ("var/lib/dpkg/status", 2 * MIB, MIB),
-                    "{how}"
-                );
+                assert_eq!((path.as_str(), size, limit), ("var/lib/dpkg/status", 2 * MIB, MIB), "{how}");
             }
             other => panic!("{how}: expected TooLarge, got {:?}", other.map(|b| b.len())),
         }
         assert_eq!(&*image.tree.read("small").unwrap(), b"ok", "{how}");
     };
-    let tar = TarWriter::new()
-        .file("var/lib/dpkg/status", &big)
-        .file("small", b"ok")
-        .finish();
+    let tar = TarWriter::new().file("var/lib/dpkg/status", &big).file("small", b"ok").finish();
 
     // A gzip layer of an OCI layout (content captured while inflating).
     let mut sandbox = Sandbox::new();
     sandbox.layout().image(&[Layer::gzip(&tar)], "t");
     sandbox.seal();
-    check(
-        &load_layout(&sandbox, "t", limits.clone()).unwrap(),
-        "oci-layout",
-    );
+    check(&load_layout(&sandbox, "t", limits.clone()).unwrap(), "oci-layout");
 
     // An uncompressed layer of a docker archive (content read in place by offset).
     let mut sandbox = Sandbox::new();
     let file = sandbox.path().join("image.tar");
-    std::fs::write(
-        &file,
-        docker_archive(
-            &[("l0/layer.tar", tar.clone())],
-            &["l0/layer.tar"],
-            &[sha256(&tar)],
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, docker_archive(&[("l0/layer.tar", tar.clone())], &["l0/layer.tar"], &[sha256(&tar)]))
+        .unwrap();
     sandbox.seal();
-    let image = load(
-        &format!("docker-archive:{}", file.display()),
-        limits.clone(),
-    )
-    .unwrap();
+    let image = load(&format!("docker-archive:{}", file.display()), limits.clone()).unwrap();
     sandbox.assert_untouched();
     check(&image, "docker-archive");
 
@@ -475,10 +408,7 @@ fn truncated_compressed_layer_is_an_error_naming_the_layer() {
         .file("usr/bin/b", &noise(100_000, 2))
         .file("etc/os-release", b"ID=debian\n")
         .finish();
-    for (kind, whole) in [
-        ("gzip", gzip(&tar)),
-        ("zstd", zstd::stream::encode_all(&tar[..], 3).unwrap()),
-    ] {
+    for (kind, whole) in [("gzip", gzip(&tar)), ("zstd", zstd::stream::encode_all(&tar[..], 3).unwrap())] {
         // The half the brief names, and cuts everywhere else too, down to the last byte of
         // the gzip trailer (after the tar's end): none may load silently.
         let cuts = std::iter::once(whole.len() / 2)
@@ -490,20 +420,13 @@ fn truncated_compressed_layer_is_an_error_naming_the_layer() {
             let layout = sandbox.layout();
             let blob = layout.put_blob(&whole[..cut]);
             let config = layout.put_config(&[sha256(&tar)]);
-            let manifest = layout.put_manifest(
-                &config,
-                &[blob.descriptor(support::OCI_LAYER_GZIP)],
-                json!({}),
-            );
+            let manifest = layout.put_manifest(&config, &[blob.descriptor(support::OCI_LAYER_GZIP)], json!({}));
             layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
             sandbox.seal();
             match load_layout(&sandbox, "t", Limits::default()) {
                 Err(e @ SourceError::Walk(WalkError::Tar { .. } | WalkError::Io { .. })) => {
                     let message = e.to_string();
-                    assert!(
-                        message.contains(&blob.digest),
-                        "{kind} cut {cut}: {message}"
-                    );
+                    assert!(message.contains(&blob.digest), "{kind} cut {cut}: {message}");
                     if cut == whole.len() / 2 {
                         eprintln!("{kind} cut in half: {message}");
                     }
@@ -521,21 +444,13 @@ fn truncated_compressed_layer_is_an_error_naming_the_layer() {
 
 #[test]
 fn layer_bytes_that_do_not_match_their_digest_are_refused() {
-    let real_tar = TarWriter::new()
-        .file("etc/os-release", b"ID=debian\n")
-        .finish();
-    let evil_tar = TarWriter::new()
-        .file("etc/os-release", b"ID=evil!!\n")
-        .finish();
+    let real_tar = TarWriter::new().file("etc/os-release", b"ID=debian\n").finish();
+    let evil_tar = TarWriter::new().file("etc/os-release", b"ID=evil!!\n").finish();
     // Same lengths, so that only the digest tells them apart: plain tars, and gzip with
     // stored (uncompressed) deflate blocks.
     for (how, real, evil) in [
         ("tar", real_tar.clone(), evil_tar.clone()),
-        (
-            "gzip",
-            support::gzip_stored(&real_tar),
-            support::gzip_stored(&evil_tar),
-        ),
+        ("gzip", support::gzip_stored(&real_tar), support::gzip_stored(&evil_tar)),
     ] {
         let mut sandbox = Sandbox::new();
         let layout = sandbox.layout();
@@ -548,10 +463,7 @@ fn layer_bytes_that_do_not_match_their_digest_are_refused() {
                 assert_eq!(expected.to_string(), image.layers[0].digest, "{how}");
                 assert_eq!(actual.to_string(), sha256(&evil), "{how}");
             }
-            other => panic!(
-                "{how}: expected DigestMismatch, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{how}: expected DigestMismatch, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -561,15 +473,8 @@ fn tampered_config_and_manifest_are_refused() {
     for which in ["config", "manifest"] {
         let mut sandbox = Sandbox::new();
         let layout = sandbox.layout();
-        let image = layout.image(
-            &[Layer::gzip(&TarWriter::new().file("f", b"x").finish())],
-            "t",
-        );
-        let blob = if which == "config" {
-            &image.config
-        } else {
-            &image.manifest
-        };
+        let image = layout.image(&[Layer::gzip(&TarWriter::new().file("f", b"x").finish())], "t");
+        let blob = if which == "config" { &image.config } else { &image.manifest };
         let mut bytes = std::fs::read(layout.blob_path(&blob.digest)).unwrap();
         let last = bytes.len() - 1;
         bytes[last] = b' '; // still the same length; `}` → ` ` also breaks the JSON
@@ -580,10 +485,7 @@ fn tampered_config_and_manifest_are_refused() {
                 assert_eq!(what, which);
                 assert_eq!(expected.to_string(), blob.digest);
             }
-            other => panic!(
-                "{which}: expected DigestMismatch, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{which}: expected DigestMismatch, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -592,10 +494,7 @@ fn tampered_config_and_manifest_are_refused() {
 fn descriptor_size_that_lies_is_refused() {
     let mut sandbox = Sandbox::new();
     let layout = sandbox.layout();
-    let image = layout.image(
-        &[Layer::gzip(&TarWriter::new().file("f", b"x").finish())],
-        "t",
-    );
+    let image = layout.image(&[Layer::gzip(&TarWriter::new().file("f", b"x").finish())], "t");
     let mut desc = image.manifest.descriptor(OCI_MANIFEST);
     desc["size"] = json!(image.manifest.size - 1);
     layout.write_index(&desc, "t");
@@ -616,18 +515,11 @@ fn digest_algorithm_cannot_climb_out_of_blobs() {
     for which in ["manifest", "layer"] {
         let mut sandbox = Sandbox::new();
         let layout = sandbox.layout();
-        let image = layout.image(
-            &[Layer::gzip(&TarWriter::new().file("f", b"x").finish())],
-            "t",
-        );
+        let image = layout.image(&[Layer::gzip(&TarWriter::new().file("f", b"x").finish())], "t");
         if which == "manifest" {
-            layout.write_index(
-                &json!({"mediaType": OCI_MANIFEST, "digest": "..:planted", "size": 10}),
-                "t",
-            );
+            layout.write_index(&json!({"mediaType": OCI_MANIFEST, "digest": "..:planted", "size": 10}), "t");
         } else {
-            let bad =
-                json!({"mediaType": support::OCI_LAYER_GZIP, "digest": "..:planted", "size": 10});
+            let bad = json!({"mediaType": support::OCI_LAYER_GZIP, "digest": "..:planted", "size": 10});
             let manifest = layout.put_manifest(&image.config, &[bad], json!({}));
             layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
         }
@@ -636,10 +528,7 @@ fn digest_algorithm_cannot_climb_out_of_blobs() {
             Err(e @ SourceError::Invalid { .. }) => {
                 assert!(e.to_string().contains("..:planted"), "{which}: {e}")
             }
-            other => panic!(
-                "{which}: expected Invalid, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{which}: expected Invalid, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -649,10 +538,7 @@ fn missing_blobs_are_named() {
     // The index names a manifest blob that is not there.
     let mut sandbox = Sandbox::new();
     let layout = sandbox.layout();
-    let image = layout.image(
-        &[Layer::gzip(&TarWriter::new().file("f", b"x").finish())],
-        "t",
-    );
+    let image = layout.image(&[Layer::gzip(&TarWriter::new().file("f", b"x").finish())], "t");
     std::fs::remove_file(layout.blob_path(&image.manifest.digest)).unwrap();
     sandbox.seal();
     match load_layout(&sandbox, "t", Limits::default()) {
@@ -666,15 +552,8 @@ fn missing_blobs_are_named() {
     for which in ["layer", "config"] {
         let mut sandbox = Sandbox::new();
         let layout = sandbox.layout();
-        let image = layout.image(
-            &[Layer::gzip(&TarWriter::new().file("f", b"x").finish())],
-            "t",
-        );
-        let gone = if which == "layer" {
-            &image.layers[0].digest
-        } else {
-            &image.config.digest
-        };
+        let image = layout.image(&[Layer::gzip(&TarWriter::new().file("f", b"x").finish())], "t");
+        let gone = if which == "layer" { &image.layers[0].digest } else { &image.config.digest };
         std::fs::remove_file(layout.blob_path(gone)).unwrap();
         sandbox.seal();
         match load_layout(&sandbox, "t", Limits::default()) {
@@ -682,10 +561,7 @@ fn missing_blobs_are_named() {
                 assert!(what.contains(gone.as_str()), "{which}: {what}");
                 assert!(what.contains(which), "{which}: {what}");
             }
-            other => panic!(
-                "{which}: expected Missing, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{which}: expected Missing, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -694,9 +570,8 @@ fn missing_blobs_are_named() {
 
 fn annotations_of(total: usize) -> serde_json::Value {
     let value = "v".repeat(90);
-    let map: serde_json::Map<String, serde_json::Value> = (0..total / 100)
-        .map(|i| (format!("org.example.k{i:07}"), json!(value)))
-        .collect();
+    let map: serde_json::Map<String, serde_json::Value> =
+        (0..total / 100).map(|i| (format!("org.example.k{i:07}"), json!(value))).collect();
     json!({ "annotations": map })
 }
 
@@ -707,25 +582,13 @@ fn five_megabyte_manifest_parses_fast() {
     let layer = Layer::gzip(&TarWriter::new().file("f", b"x").finish());
     let blob = layout.put_blob(&layer.blob);
     let config = layout.put_config(std::slice::from_ref(&layer.diff_id));
-    let manifest = layout.put_manifest(
-        &config,
-        &[blob.descriptor(layer.media_type)],
-        annotations_of(5_000_000),
-    );
-    assert!(
-        manifest.size > 5_000_000 && manifest.size < 8 * MIB,
-        "{}",
-        manifest.size
-    );
+    let manifest = layout.put_manifest(&config, &[blob.descriptor(layer.media_type)], annotations_of(5_000_000));
+    assert!(manifest.size > 5_000_000 && manifest.size < 8 * MIB, "{}", manifest.size);
     layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
     sandbox.seal();
     let start = Instant::now();
     let image = load_layout(&sandbox, "t", Limits::default()).unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
     assert_eq!(&*image.tree.read("f").unwrap(), b"x");
 }
 
@@ -743,23 +606,14 @@ fn nine_megabyte_documents_are_refused() {
         } else {
             layout.put_config(std::slice::from_ref(&layer.diff_id))
         };
-        let extra = if which == "manifest" {
-            annotations_of(9_000_000)
-        } else {
-            json!({})
-        };
+        let extra = if which == "manifest" { annotations_of(9_000_000) } else { json!({}) };
         let manifest = layout.put_manifest(&config, &[blob.descriptor(layer.media_type)], extra);
         layout.write_index(&manifest.descriptor(OCI_MANIFEST), "t");
         if which == "index" {
             let mut index: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(layout.dir.join("index.json")).unwrap())
-                    .unwrap();
+                serde_json::from_slice(&std::fs::read(layout.dir.join("index.json")).unwrap()).unwrap();
             index["annotations"] = annotations_of(9_000_000)["annotations"].clone();
-            std::fs::write(
-                layout.dir.join("index.json"),
-                serde_json::to_vec(&index).unwrap(),
-            )
-            .unwrap();
+            std::fs::write(layout.dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
         }
         sandbox.seal();
         let start = Instant::now();
@@ -768,16 +622,9 @@ fn nine_megabyte_documents_are_refused() {
                 let message = e.to_string();
                 assert!(message.contains("8388608-byte bound"), "{which}: {message}");
             }
-            other => panic!(
-                "{which}: expected Invalid, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{which}: expected Invalid, got {:?}", other.map(|i| i.tree.len())),
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{which}: took {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "{which}: took {:?}", start.elapsed());
     }
 }
 
@@ -786,29 +633,17 @@ fn nine_megabyte_documents_are_refused() {
 #[test]
 fn two_megabyte_gnu_long_name_is_refused() {
     let name = vec![b'a'; 2 * MIB as usize];
-    let tar = TarWriter::new()
-        .gnu_long_name(&name)
-        .file("short", b"x")
-        .finish();
+    let tar = TarWriter::new().gnu_long_name(&name).file("short", b"x").finish();
     let (_sandbox, result) = one_layer(&tar);
     match result {
         Err(SourceError::Walk(WalkError::Tar {
-            source:
-                TarError::MetadataTooLarge {
-                    offset,
-                    size,
-                    limit,
-                },
-            ..
+            source: TarError::MetadataTooLarge { offset, size, limit }, ..
         })) => {
             assert_eq!(offset, 0);
             assert_eq!(size, 2 * MIB + 1);
             assert_eq!(limit, chainward_image::tar::MAX_METADATA_RECORD);
         }
-        other => panic!(
-            "expected MetadataTooLarge, got {:?}",
-            other.map(|i| i.tree.len())
-        ),
+        other => panic!("expected MetadataTooLarge, got {:?}", other.map(|i| i.tree.len())),
     }
 }
 
@@ -816,24 +651,13 @@ fn two_megabyte_gnu_long_name_is_refused() {
 fn bad_header_checksum_is_refused() {
     let mut bad = ustar_header(b"etc/passwd", b'0', 2, b"");
     bad[0] = b'E'; // the name changes after the checksum was computed
-    let tar = TarWriter::new()
-        .file("ok", b"ok")
-        .entry(&bad, b"xx")
-        .finish();
+    let tar = TarWriter::new().file("ok", b"ok").entry(&bad, b"xx").finish();
     let (_sandbox, result) = one_layer(&tar);
     match result {
-        Err(
-            e @ SourceError::Walk(WalkError::Tar {
-                source: TarError::BadChecksum { offset: 1024, .. },
-                ..
-            }),
-        ) => {
+        Err(e @ SourceError::Walk(WalkError::Tar { source: TarError::BadChecksum { offset: 1024, .. }, .. })) => {
             assert!(e.to_string().contains("bad checksum"), "{e}");
         }
-        other => panic!(
-            "expected BadChecksum, got {:?}",
-            other.map(|i| i.tree.len())
-        ),
+        other => panic!("expected BadChecksum, got {:?}", other.map(|i| i.tree.len())),
     }
 }
 
@@ -851,21 +675,12 @@ fn size_fields_near_u64_max_are_refused_not_overflowed() {
     let pax = ustar_header(b"PaxHeaders/big", b'x', record.len() as u64, b"");
     for (how, tar) in [
         ("base-256", TarWriter::new().entry(&base256, b"").finish()),
-        (
-            "pax",
-            TarWriter::new()
-                .entry(&pax, record.as_bytes())
-                .file("big", b"")
-                .finish(),
-        ),
+        ("pax", TarWriter::new().entry(&pax, record.as_bytes()).file("big", b"").finish()),
     ] {
         let (_sandbox, result) = one_layer(&tar);
         match result {
             Err(SourceError::Walk(WalkError::ImageTooLarge { .. })) => {}
-            other => panic!(
-                "{how}: expected ImageTooLarge, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("{how}: expected ImageTooLarge, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -873,11 +688,7 @@ fn size_fields_near_u64_max_are_refused_not_overflowed() {
 #[test]
 fn empty_layers_load() {
     let mut sandbox = Sandbox::new();
-    let content = Layer::gzip(
-        &TarWriter::new()
-            .file("etc/os-release", b"ID=debian\n")
-            .finish(),
-    );
+    let content = Layer::gzip(&TarWriter::new().file("etc/os-release", b"ID=debian\n").finish());
     let layers = [
         Layer::gzip(&TarWriter::new().finish()), // just the end-of-archive blocks
         Layer::gzip(b""),                        // gzip of nothing
@@ -906,29 +717,15 @@ fn docker_archive_with_a_missing_layer() {
     for compressed in [false, true] {
         let mut sandbox = Sandbox::new();
         let file = sandbox.path().join("image.tar");
-        std::fs::write(
-            &file,
-            if compressed {
-                gzip(&archive)
-            } else {
-                archive.clone()
-            },
-        )
-        .unwrap();
+        std::fs::write(&file, if compressed { gzip(&archive) } else { archive.clone() }).unwrap();
         sandbox.seal();
-        let result = load(
-            &format!("docker-archive:{}", file.display()),
-            Limits::default(),
-        );
+        let result = load(&format!("docker-archive:{}", file.display()), Limits::default());
         sandbox.assert_untouched();
         match result {
             Err(SourceError::Missing { what }) => {
                 assert!(what.contains("gone/layer.tar"), "gzip {compressed}: {what}")
             }
-            other => panic!(
-                "gzip {compressed}: expected Missing, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("gzip {compressed}: expected Missing, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -936,41 +733,23 @@ fn docker_archive_with_a_missing_layer() {
 #[test]
 fn docker_archive_with_mismatched_diff_ids() {
     let tar = TarWriter::new().file("f", b"x").finish();
-    let archive = docker_archive(
-        &[("l0/layer.tar", tar.clone())],
-        &["l0/layer.tar"],
-        &[sha256(&tar), sha256(b"extra")],
-    );
+    let archive =
+        docker_archive(&[("l0/layer.tar", tar.clone())], &["l0/layer.tar"], &[sha256(&tar), sha256(b"extra")]);
     for compressed in [false, true] {
         let mut sandbox = Sandbox::new();
         let file = sandbox.path().join("image.tar");
-        std::fs::write(
-            &file,
-            if compressed {
-                gzip(&archive)
-            } else {
-                archive.clone()
-            },
-        )
-        .unwrap();
+        std::fs::write(&file, if compressed { gzip(&archive) } else { archive.clone() }).unwrap();
         sandbox.seal();
-        let result = load(
-            &format!("docker-archive:{}", file.display()),
-            Limits::default(),
-        );
+        let result = load(&format!("docker-archive:{}", file.display()), Limits::default());
         sandbox.assert_untouched();
         match result {
             Err(e @ SourceError::Invalid { .. }) => {
                 assert!(
-                    e.to_string()
-                        .contains("2 diff_ids but manifest.json lists 1 layers"),
+                    e.to_string().contains("2 diff_ids but manifest.json lists 1 layers"),
                     "gzip {compressed}: {e}"
                 );
             }
-            other => panic!(
-                "gzip {compressed}: expected Invalid, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("gzip {compressed}: expected Invalid, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -979,11 +758,12 @@ fn docker_archive_with_mismatched_diff_ids() {
 fn docker_archive_member_links_cannot_loop_or_escape() {
     let tar = TarWriter::new().file("f", b"x").finish();
     let mut archive = TarWriter::new();
-    let config = serde_json::to_vec(
-        &json!({"rootfs": {"type": "layers", "diff_ids": [sha256(&tar), sha256(&tar)]}}),
+    let config =
+        serde_json::to_vec(&json!({"rootfs": {"type": "layers", "diff_ids": [sha256(&tar), sha256(&tar)]}})).unwrap();
+    let manifest = serde_json::to_vec(
+        &json!([{"Config": "c.json", "RepoTags": null, "Layers": ["loop/layer.tar", "../../../l0/layer.tar"]}]),
     )
     .unwrap();
-    let manifest = serde_json::to_vec(&json!([{"Config": "c.json", "RepoTags": null, "Layers": ["loop/layer.tar", "../../../l0/layer.tar"]}])).unwrap();
     archive
         .file("manifest.json", &manifest)
         .file("c.json", &config)
@@ -993,29 +773,15 @@ fn docker_archive_member_links_cannot_loop_or_escape() {
     for compressed in [false, true] {
         let mut sandbox = Sandbox::new();
         let file = sandbox.path().join("image.tar");
-        std::fs::write(
-            &file,
-            if compressed {
-                gzip(&archive)
-            } else {
-                archive.clone()
-            },
-        )
-        .unwrap();
+        std::fs::write(&file, if compressed { gzip(&archive) } else { archive.clone() }).unwrap();
         sandbox.seal();
-        let result = load(
-            &format!("docker-archive:{}", file.display()),
-            Limits::default(),
-        );
+        let result = load(&format!("docker-archive:{}", file.display()), Limits::default());
         sandbox.assert_untouched();
         match result {
             Err(SourceError::Missing { what }) => {
                 assert!(what.contains("loop/layer.tar"), "gzip {compressed}: {what}")
             }
-            other => panic!(
-                "gzip {compressed}: expected Missing, got {:?}",
-                other.map(|i| i.tree.len())
-            ),
+            other => panic!("gzip {compressed}: expected Missing, got {:?}", other.map(|i| i.tree.len())),
         }
     }
 }
@@ -1030,9 +796,7 @@ fn whiteout_image(upper: &[u8]) -> LoadedImage {
         .file("usr/bin/sh", b"sh")
         .finish();
     let mut sandbox = Sandbox::new();
-    sandbox
-        .layout()
-        .image(&[Layer::gzip(&lower), Layer::gzip(upper)], "t");
+    sandbox.layout().image(&[Layer::gzip(&lower), Layer::gzip(upper)], "t");
     sandbox.seal();
     load_layout(&sandbox, "t", Limits::default()).unwrap()
 }
@@ -1043,24 +807,13 @@ fn paths(image: &LoadedImage) -> Vec<&str> {
 
 #[test]
 fn whiteout_of_a_path_that_does_not_exist_changes_nothing() {
-    let image = whiteout_image(
-        &TarWriter::new()
-            .file("etc/.wh.nothing", b"")
-            .file("nowhere/.wh.x", b"")
-            .finish(),
-    );
-    assert_eq!(
-        paths(&image),
-        ["etc", "etc/os-release", "etc/passwd", "usr/bin/sh"]
-    );
+    let image = whiteout_image(&TarWriter::new().file("etc/.wh.nothing", b"").file("nowhere/.wh.x", b"").finish());
+    assert_eq!(paths(&image), ["etc", "etc/os-release", "etc/passwd", "usr/bin/sh"]);
 }
 
 #[test]
 fn opaque_whiteout_at_the_root_hides_every_lower_file() {
-    let upper = TarWriter::new()
-        .file("new", b"n")
-        .file(".wh..wh..opq", b"")
-        .finish();
+    let upper = TarWriter::new().file("new", b"n").file(".wh..wh..opq", b"").finish();
     let image = whiteout_image(&upper);
     assert_eq!(paths(&image), ["new"]);
     assert_eq!(image.tree.layer_of("new"), Some(1));
@@ -1070,21 +823,9 @@ fn opaque_whiteout_at_the_root_hides_every_lower_file() {
 fn whiteouts_naming_dot_dot_dot_or_nothing_change_nothing() {
     // `.wh...` would name `..` (the parent), `.wh..` names `.`, and `.wh.` names nothing:
     // none of them may delete a directory or the root.
-    for name in [
-        "etc/.wh...",
-        "etc/.wh..",
-        "etc/.wh.",
-        ".wh...",
-        ".wh..",
-        ".wh.",
-        "etc/sub/../.wh...",
-    ] {
+    for name in ["etc/.wh...", "etc/.wh..", "etc/.wh.", ".wh...", ".wh..", ".wh.", "etc/sub/../.wh..."] {
         let image = whiteout_image(&TarWriter::new().file(name, b"").finish());
-        assert_eq!(
-            paths(&image),
-            ["etc", "etc/os-release", "etc/passwd", "usr/bin/sh"],
-            "{name}"
-        );
+        assert_eq!(paths(&image), ["etc", "etc/os-release", "etc/passwd", "usr/bin/sh"], "{name}");
     }
 }
 
@@ -1100,22 +841,25 @@ fn pax_record(key: &str, value: &str) -> Vec<u8> {
 
 #[test]
 fn deep_paths_resolve_in_bounded_time() {
+    // A 400 KB path (200 000 components, in a PAX record) and a link to it from
+    // etc/os-release, which OS detection reads: resolving them used to take minutes.
     let deep = "a/".repeat(200_000) + "x";
     let mut tar = TarWriter::new();
     let rec = pax_record("path", &deep);
     tar.entry(&ustar_header(b"PaxHeaders/x", b'x', rec.len() as u64, b""), &rec);
     tar.file("placeholder", b"deep\n");
-    let rec = pax_record("linkpath", &deep);
+    let rec = pax_record("linkpath", &format!("/{deep}"));
     tar.entry(&ustar_header(b"PaxHeaders/l", b'x', rec.len() as u64, b""), &rec);
     tar.symlink("etc/os-release", "placeholder");
     let start = Instant::now();
     let (_sandbox, result) = one_layer(&tar.finish());
     let image = result.unwrap();
-    eprintln!("load: {:?}", start.elapsed());
-    let start = Instant::now();
-    let r = image.tree.read("etc/os-release");
-    eprintln!("read via link: {:?} {:?}", start.elapsed(), r.map(|b| b.len()));
-    let start = Instant::now();
-    let r = image.tree.read(&deep);
-    eprintln!("read deep: {:?} {:?}", start.elapsed(), r.map(|b| b.len()));
+    assert!(image.tree.get(&deep).is_some());
+    for path in ["etc/os-release", deep.as_str()] {
+        match image.tree.read(path) {
+            Err(ReadError::NameTooLong { .. }) => {}
+            other => panic!("expected NameTooLong, got {:?}", other.map(|b| b.len())),
+        }
+    }
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }

@@ -19,16 +19,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chainward_image::Reference;
-use chainward_image::source::registry::{
-    NoProgress, RegistryError, RegistryOptions, resolve_registry_image,
-};
+use chainward_image::source::registry::{NoProgress, RegistryError, RegistryOptions, resolve_registry_image};
 use registry_support::{
-    ChildGuard, assert_layers_verified, docker_config, ensure_tool, free_port, run, shared,
-    wait_for_port,
+    ChildGuard, assert_layers_verified, docker_config, ensure_tool, free_port, run, shared, wait_for_port,
 };
 
-const ALPINE_3_20_3: &str =
-    "sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c";
+const ALPINE_3_20_3: &str = "sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c";
 const USER: &str = "chainward";
 const PASSWORD: &str = "s3cret-pw";
 /// Set in the child process of [`credential_helper_on_path`]: `PORT<TAB>CA<TAB>CONFIG<TAB>TMP`.
@@ -138,22 +134,11 @@ impl AuthRegistry {
         std::fs::copy(d.join("ca.crt"), certs.join("ca.crt")).unwrap();
         let layout = shared.join("images/oci");
         run(Command::new("skopeo")
-            .args([
-                "copy",
-                "-q",
-                "--dest-creds",
-                &format!("{USER}:{PASSWORD}"),
-                "--dest-cert-dir",
-            ])
+            .args(["copy", "-q", "--dest-creds", &format!("{USER}:{PASSWORD}"), "--dest-cert-dir"])
             .arg(&certs)
             .arg(format!("oci:{}:alpine-3.20.3", layout.display()))
             .arg(format!("docker://127.0.0.1:{port}/alpine:3.20.3")));
-        Self {
-            port,
-            ca: d.join("ca.crt"),
-            _child: guard,
-            dir,
-        }
+        Self { port, ca: d.join("ca.crt"), _child: guard, dir }
     }
 
     fn reference(&self) -> Reference {
@@ -195,44 +180,25 @@ fn htpasswd_registry_over_tls() {
     let wrong = docker_config(
         tmp.path(),
         "wrong.json",
-        &format!(
-            r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
-            basic(USER, "nope")
-        ),
+        &format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, "nope")),
     );
-    let err =
-        resolve_registry_image(&r, &registry.options(wrong.clone()), &NoProgress).unwrap_err();
+    let err = resolve_registry_image(&r, &registry.options(wrong.clone()), &NoProgress).unwrap_err();
     eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains(&format!("auths[\"{host}\"] in {}", wrong.display())),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("auths[\"{host}\"] in {}", wrong.display())), "{err}");
 
     // `auths` with the base64 `auth` field, and with `username`/`password` under an URL key.
     for (name, json) in [
-        (
-            "auth.json",
-            format!(
-                r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
-                basic(USER, PASSWORD)
-            ),
-        ),
+        ("auth.json", format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, PASSWORD))),
         (
             "fields.json",
-            format!(
-                r#"{{"auths":{{"https://{host}/v2/":{{"username":"{USER}","password":"{PASSWORD}"}}}}}}"#
-            ),
+            format!(r#"{{"auths":{{"https://{host}/v2/":{{"username":"{USER}","password":"{PASSWORD}"}}}}}}"#),
         ),
     ] {
         let config = docker_config(tmp.path(), name, &json);
         let image = resolve_registry_image(&r, &registry.options(config), &NoProgress)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            image.facts.manifest_digest.as_ref().unwrap().to_string(),
-            ALPINE_3_20_3
-        );
+        assert_eq!(image.facts.manifest_digest.as_ref().unwrap().to_string(), ALPINE_3_20_3);
         assert_layers_verified(&image);
     }
 
@@ -240,15 +206,9 @@ fn htpasswd_registry_over_tls() {
     let good = docker_config(
         tmp.path(),
         "good.json",
-        &format!(
-            r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#,
-            basic(USER, PASSWORD)
-        ),
+        &format!(r#"{{"auths":{{"{host}":{{"auth":"{}"}}}}}}"#, basic(USER, PASSWORD)),
     );
-    let no_ca = RegistryOptions {
-        extra_root_certificates: Vec::new(),
-        ..registry.options(good.clone())
-    };
+    let no_ca = RegistryOptions { extra_root_certificates: Vec::new(), ..registry.options(good.clone()) };
     let err = resolve_registry_image(&r, &no_ca, &NoProgress).unwrap_err();
     eprintln!("error: {err}");
     assert!(matches!(err, RegistryError::Connection { .. }), "{err:?}");
@@ -256,16 +216,10 @@ fn htpasswd_registry_over_tls() {
 
     // A CA file that holds no certificate.
     let not_pem = docker_config(tmp.path(), "not-a-cert.pem", "hello");
-    let bad_ca = RegistryOptions {
-        extra_root_certificates: vec![not_pem],
-        ..registry.options(good)
-    };
+    let bad_ca = RegistryOptions { extra_root_certificates: vec![not_pem], ..registry.options(good) };
     let err = resolve_registry_image(&r, &bad_ca, &NoProgress).unwrap_err();
     eprintln!("error: {err}");
-    assert!(
-        matches!(err, RegistryError::CertificateFormat { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, RegistryError::CertificateFormat { .. }), "{err:?}");
 }
 
 #[test]
@@ -294,32 +248,18 @@ fn credential_helper_on_path() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let config = docker_config(
-        tmp.path(),
-        "helpers.json",
-        &format!(r#"{{"credHelpers":{{"{host}":"chainwardtest"}}}}"#),
-    );
+    let config =
+        docker_config(tmp.path(), "helpers.json", &format!(r#"{{"credHelpers":{{"{host}":"chainwardtest"}}}}"#));
 
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin.clone()];
     paths.extend(std::env::split_paths(&path));
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "helper_child_pulls_with_the_helper",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", "helper_child_pulls_with_the_helper", "--nocapture"])
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env(
             CHILD_ENV,
-            format!(
-                "{}\t{}\t{}\t{}",
-                registry.port,
-                registry.ca.display(),
-                config.display(),
-                tmp.path().display()
-            ),
+            format!("{}\t{}\t{}\t{}", registry.port, registry.ca.display(), config.display(), tmp.path().display()),
         )
         .output()
         .unwrap();
@@ -330,11 +270,7 @@ fn credential_helper_on_path() {
         String::from_utf8_lossy(&out.stderr)
     );
     let asked = std::fs::read_to_string(tmp.path().join("helper.log")).unwrap();
-    assert_eq!(
-        asked.trim(),
-        host,
-        "the helper is asked for the registry host"
-    );
+    assert_eq!(asked.trim(), host, "the helper is asked for the registry host");
 }
 
 /// Runs only as the child of [`credential_helper_on_path`], with the helper on its `PATH`.
@@ -346,9 +282,7 @@ fn helper_child_pulls_with_the_helper() {
         return;
     };
     let spec = spec.to_string_lossy().into_owned();
-    let [port, ca, config, tmp] = spec.split('\t').collect::<Vec<_>>()[..] else {
-        panic!("bad {CHILD_ENV}: {spec}")
-    };
+    let [port, ca, config, tmp] = spec.split('\t').collect::<Vec<_>>()[..] else { panic!("bad {CHILD_ENV}: {spec}") };
     let r = Reference::parse(&format!("127.0.0.1:{port}/alpine:3.20.3")).unwrap();
     let opts = RegistryOptions {
         docker_config: Some(config.into()),
@@ -357,9 +291,6 @@ fn helper_child_pulls_with_the_helper() {
         ..RegistryOptions::default()
     };
     let image = resolve_registry_image(&r, &opts, &NoProgress).unwrap();
-    assert_eq!(
-        image.facts.manifest_digest.as_ref().unwrap().to_string(),
-        ALPINE_3_20_3
-    );
+    assert_eq!(image.facts.manifest_digest.as_ref().unwrap().to_string(), ALPINE_3_20_3);
     assert_layers_verified(&image);
 }

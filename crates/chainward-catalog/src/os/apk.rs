@@ -51,10 +51,7 @@ struct ProblemSink {
 impl ProblemSink {
     fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
         if self.kept.len() < MAX_PROBLEMS {
-            self.kept.push(RecordProblem {
-                line,
-                message: message(),
-            });
+            self.kept.push(RecordProblem { line, message: message() });
         } else {
             if self.dropped == 0 {
                 self.first_dropped_line = line;
@@ -89,12 +86,8 @@ pub fn parse_installed(text: &str) -> (Vec<ApkEntry>, Vec<RecordProblem>) {
         if cur.is_empty() {
             return;
         }
-        let get = |k: char| {
-            cur.iter()
-                .find(|(f, _)| *f == k)
-                .map(|(_, v)| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get =
+            |k: char| cur.iter().find(|(f, _)| *f == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
         match (get('P'), get('V')) {
             (Some(name), Some(version)) => entries.push(ApkEntry {
                 name,
@@ -143,10 +136,7 @@ impl ApkEntry {
         });
         p.licenses = self.license.iter().cloned().collect();
         p.supplier = self.maintainer.clone();
-        p.locations.push(Location {
-            path: format!("/{INSTALLED}"),
-            layer,
-        });
+        p.locations.push(Location { path: format!("/{INSTALLED}"), layer });
         p
     }
 }
@@ -166,11 +156,7 @@ impl Cataloger for ApkCataloger {
             Ok(h) => h,
             Err(chainward_image::ReadError::NotFound { .. }) => return out,
             Err(e) => {
-                out.warnings.push(Warning {
-                    cataloger: "apk",
-                    path: format!("/{INSTALLED}"),
-                    message: e.to_string(),
-                });
+                out.warnings.push(Warning { cataloger: "apk", path: format!("/{INSTALLED}"), message: e.to_string() });
                 return out;
             }
         };
@@ -186,16 +172,11 @@ impl Cataloger for ApkCataloger {
                 }));
                 newest = entries.clone();
             }
-            versions.push((
-                *layer,
-                entries.iter().map(ApkEntry::key).collect::<Vec<_>>(),
-            ));
+            versions.push((*layer, entries.iter().map(ApkEntry::key).collect::<Vec<_>>()));
         }
         let layers = introducing_layers(&versions);
-        out.packages = newest
-            .iter()
-            .map(|e| e.to_package(ctx.layer_digest(layers.get(&e.key()).copied().flatten())))
-            .collect();
+        out.packages =
+            newest.iter().map(|e| e.to_package(ctx.layer_digest(layers.get(&e.key()).copied().flatten()))).collect();
         out
     }
 }
@@ -228,10 +209,6 @@ mod tests {
         let (entries, problems) = parse_installed(&text);
         assert!(entries.is_empty());
         assert_eq!(problems.len(), MAX_PROBLEMS + 1);
-        assert!(
-            problems[MAX_PROBLEMS]
-                .message
-                .starts_with("3 more broken records")
-        );
+        assert!(problems[MAX_PROBLEMS].message.starts_with("3 more broken records"));
     }
 }

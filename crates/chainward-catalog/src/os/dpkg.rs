@@ -60,10 +60,7 @@ struct ProblemSink {
 impl ProblemSink {
     fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
         if self.kept.len() < MAX_PROBLEMS {
-            self.kept.push(StanzaProblem {
-                line,
-                message: message(),
-            });
+            self.kept.push(StanzaProblem { line, message: message() });
         } else {
             if self.dropped == 0 {
                 self.first_dropped_line = line;
@@ -116,14 +113,11 @@ pub fn is_valid_version(v: &str) -> bool {
         None => (rest, None),
     };
     let upstream_ok = upstream.as_bytes().first().is_some_and(u8::is_ascii_digit)
-        && upstream.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b".+~-:".contains(&b) && (b != b':' || epoch.is_some())
-        });
-    let revision_ok = revision.is_none_or(|r| {
-        !r.is_empty()
-            && r.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b))
-    });
+        && upstream
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".+~-:".contains(&b) && (b != b':' || epoch.is_some()));
+    let revision_ok =
+        revision.is_none_or(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b)));
     upstream_ok && revision_ok
 }
 
@@ -201,32 +195,17 @@ pub fn parse_status(text: &str) -> (Vec<DpkgEntry>, Vec<StanzaProblem>) {
 }
 
 impl DpkgEntry {
-    fn to_package(
-        &self,
-        path: &str,
-        layer: Option<chainward_model::Digest>,
-        licenses: Vec<String>,
-    ) -> Package {
+    fn to_package(&self, path: &str, layer: Option<chainward_model::Digest>, licenses: Vec<String>) -> Package {
         let mut p = Package::new(Ecosystem::Deb, &self.name, &self.version);
         p.arch = self.arch.clone();
         p.source = Some(SourcePackage {
-            name: self
-                .source_name
-                .clone()
-                .unwrap_or_else(|| self.name.clone()),
+            name: self.source_name.clone().unwrap_or_else(|| self.name.clone()),
             // Without "(version)" the source version is the binary version (deb-control(5)).
-            version: Some(
-                self.source_version
-                    .clone()
-                    .unwrap_or_else(|| self.version.clone()),
-            ),
+            version: Some(self.source_version.clone().unwrap_or_else(|| self.version.clone())),
         });
         p.supplier = self.maintainer.clone();
         p.licenses = licenses;
-        p.locations.push(Location {
-            path: format!("/{path}"),
-            layer,
-        });
+        p.locations.push(Location { path: format!("/{path}"), layer });
         p
     }
 
@@ -249,22 +228,14 @@ impl Cataloger for DpkgCataloger {
 
     fn wants(&self, path: &str, _size: u64) -> bool {
         path == STATUS
-            || path
-                .strip_prefix(STATUS_D)
-                .is_some_and(|r| r.starts_with('/'))
-            || path
-                .strip_prefix(DOC)
-                .is_some_and(|r| r.ends_with("/copyright") && r.matches('/').count() == 1)
+            || path.strip_prefix(STATUS_D).is_some_and(|r| r.starts_with('/'))
+            || path.strip_prefix(DOC).is_some_and(|r| r.ends_with("/copyright") && r.matches('/').count() == 1)
     }
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
         let warn = |out: &mut CatalogOutput, path: &str, message: String| {
-            out.warnings.push(Warning {
-                cataloger: "dpkg",
-                path: format!("/{path}"),
-                message,
-            });
+            out.warnings.push(Warning { cataloger: "dpkg", path: format!("/{path}"), message });
         };
         let mut seen = BTreeSet::new();
         if let Ok(history) = ctx.tree.history(STATUS) {
@@ -278,23 +249,17 @@ impl Cataloger for DpkgCataloger {
                     }
                     newest = entries.clone();
                 }
-                versions.push((
-                    *layer,
-                    entries.iter().map(DpkgEntry::key).collect::<Vec<_>>(),
-                ));
+                versions.push((*layer, entries.iter().map(DpkgEntry::key).collect::<Vec<_>>()));
             }
             let layers = introducing_layers(&versions);
             for e in newest {
                 let layer = layers.get(&e.key()).copied().flatten();
                 let licenses = licenses_for(ctx, &e.name);
                 seen.insert(e.key());
-                out.packages
-                    .push(e.to_package(STATUS, ctx.layer_digest(layer), licenses));
+                out.packages.push(e.to_package(STATUS, ctx.layer_digest(layer), licenses));
             }
-        } else if let Err(
-            e @ (chainward_image::ReadError::TooLarge { .. }
-            | chainward_image::ReadError::Io { .. }),
-        ) = ctx.tree.read(STATUS)
+        } else if let Err(e @ (chainward_image::ReadError::TooLarge { .. } | chainward_image::ReadError::Io { .. })) =
+            ctx.tree.read(STATUS)
         {
             warn(&mut out, STATUS, e.to_string());
         }
@@ -323,11 +288,7 @@ impl Cataloger for DpkgCataloger {
                 for e in entries {
                     if seen.insert(e.key()) {
                         let licenses = licenses_for(ctx, &e.name);
-                        out.packages.push(e.to_package(
-                            path,
-                            ctx.layer_digest(node.layer),
-                            licenses,
-                        ));
+                        out.packages.push(e.to_package(path, ctx.layer_digest(node.layer), licenses));
                     }
                 }
             }
@@ -363,22 +324,12 @@ mod tests {
         assert_eq!(problems.len(), MAX_PROBLEMS + 1);
         let last = &problems[MAX_PROBLEMS];
         assert_eq!(last.line, 2 * MAX_PROBLEMS + 1);
-        assert!(
-            last.message.starts_with("5 more broken stanzas"),
-            "{}",
-            last.message
-        );
+        assert!(last.message.starts_with("5 more broken stanzas"), "{}", last.message);
     }
 
     #[test]
     fn version_validation() {
-        for ok in [
-            "1.0",
-            "1:5.1.1-12ubuntu1",
-            "20.10.7~3-0~debian-buster",
-            "2.38.1-5+deb12u3",
-            "1:2.3:4-5",
-        ] {
+        for ok in ["1.0", "1:5.1.1-12ubuntu1", "20.10.7~3-0~debian-buster", "2.38.1-5+deb12u3", "1:2.3:4-5"] {
             assert!(is_valid_version(ok), "{ok}");
         }
         for bad in ["1:5.#", "a1.0", "", "1:", ":1", "1.0-", "x:1.0"] {

@@ -57,7 +57,11 @@ fn parse_manifest(bytes: &[u8], file: &Path) -> Result<Vec<ManifestEntry>, Sourc
     })
 }
 
-fn select<'a>(entries: &'a [ManifestEntry], selector: Option<&Selector>, target: &str) -> Result<&'a ManifestEntry, SourceError> {
+fn select<'a>(
+    entries: &'a [ManifestEntry],
+    selector: Option<&Selector>,
+    target: &str,
+) -> Result<&'a ManifestEntry, SourceError> {
     let names = || -> Vec<String> {
         entries
             .iter()
@@ -71,14 +75,8 @@ fn select<'a>(entries: &'a [ManifestEntry], selector: Option<&Selector>, target:
     match selector {
         None => match entries {
             [only] => Ok(only),
-            [] => Err(SourceError::Invalid {
-                what: target.to_owned(),
-                reason: "manifest.json lists no image".into(),
-            }),
-            _ => Err(SourceError::AmbiguousImage {
-                target: target.to_owned(),
-                available: names(),
-            }),
+            [] => Err(SourceError::Invalid { what: target.to_owned(), reason: "manifest.json lists no image".into() }),
+            _ => Err(SourceError::AmbiguousImage { target: target.to_owned(), available: names() }),
         },
         Some(Selector::Index(i)) => entries.get(*i).ok_or_else(|| SourceError::NoSuchTag {
             target: target.to_owned(),
@@ -88,11 +86,7 @@ fn select<'a>(entries: &'a [ManifestEntry], selector: Option<&Selector>, target:
         Some(Selector::Reference(r)) => entries
             .iter()
             .find(|e| e.repo_tags.iter().flatten().any(|t| t == r || tag_matches(t, r)))
-            .ok_or_else(|| SourceError::NoSuchTag {
-                target: target.to_owned(),
-                tag: r.clone(),
-                available: names(),
-            }),
+            .ok_or_else(|| SourceError::NoSuchTag { target: target.to_owned(), tag: r.clone(), available: names() }),
     }
 }
 
@@ -104,7 +98,12 @@ fn tag_matches(stored: &str, wanted: &str) -> bool {
     }
 }
 
-fn facts_for(entry: &ManifestEntry, config_bytes: &[u8], target: &str, file: &Path) -> Result<(ImageFacts, ImageConfig), SourceError> {
+fn facts_for(
+    entry: &ManifestEntry,
+    config_bytes: &[u8],
+    target: &str,
+    file: &Path,
+) -> Result<(ImageFacts, ImageConfig), SourceError> {
     let config = manifest::parse_config(config_bytes, &format!("{}: {}", file.display(), entry.config))?;
     let diff_ids = config.rootfs.as_ref().map(|r| r.diff_ids.clone()).unwrap_or_default();
     if diff_ids.len() != entry.layers.len() {
@@ -142,14 +141,8 @@ fn facts_for(entry: &ManifestEntry, config_bytes: &[u8], target: &str, file: &Pa
 /// Whether a file starts like gzip.
 pub(crate) fn is_gzip(file: &Path) -> Result<bool, SourceError> {
     let mut head = [0u8; 2];
-    let mut f = File::open(file).map_err(|source| SourceError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
-    let n = f.read(&mut head).map_err(|source| SourceError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let mut f = File::open(file).map_err(|source| SourceError::Io { path: file.to_path_buf(), source })?;
+    let n = f.read(&mut head).map_err(|source| SourceError::Io { path: file.to_path_buf(), source })?;
     Ok(Compression::sniff(&head[..n]) == Compression::Gzip)
 }
 
@@ -170,16 +163,12 @@ pub(crate) fn resolve(file: &Path, selector: Option<&Selector>, target: &str) ->
         .layers
         .iter()
         .map(|name| {
-            index.blob(name).ok_or_else(|| SourceError::Missing {
-                what: format!("layer {name} in {}", index.path_buf().display()),
-            })
+            index
+                .blob(name)
+                .ok_or_else(|| SourceError::Missing { what: format!("layer {name} in {}", index.path_buf().display()) })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ResolvedImage {
-        facts,
-        layers,
-        keep_alive: None,
-    })
+    Ok(ResolvedImage { facts, layers, keep_alive: None })
 }
 
 /// What a member of a streamed archive turned out to be.
@@ -197,17 +186,11 @@ pub(crate) fn load_compressed(
     interest: &dyn Interest,
     limits: &Limits,
 ) -> Result<(ImageFacts, Vec<LayerIndex>), SourceError> {
-    let f = File::open(file).map_err(|source| SourceError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let f = File::open(file).map_err(|source| SourceError::Io { path: file.to_path_buf(), source })?;
     let gz = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, f));
     let mut outer = TarReader::new(Streaming(BufReader::with_capacity(256 * 1024, gz)), limits.max_image_size);
     let budget = Budget::default();
-    let archive_err = |source| SourceError::Archive {
-        path: file.to_path_buf(),
-        source,
-    };
+    let archive_err = |source| SourceError::Archive { path: file.to_path_buf(), source };
     let mut members: BTreeMap<String, Streamed> = BTreeMap::new();
     while let Some(e) = outer.next_entry().map_err(archive_err)? {
         let (name, _) = normalize_path(&String::from_utf8_lossy(&e.path));
@@ -227,10 +210,7 @@ pub(crate) fn load_compressed(
             _ => continue,
         }
         let mut data = BufReader::with_capacity(64 * 1024, outer.data_reader());
-        let head = data.fill_buf().map_err(|source| SourceError::Io {
-            path: file.to_path_buf(),
-            source,
-        })?;
+        let head = data.fill_buf().map_err(|source| SourceError::Io { path: file.to_path_buf(), source })?;
         let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
         let looks_tar = head.len() >= 262 && &head[257..262] == b"ustar";
         let compressed = Compression::sniff(&head[..head.len().min(4)]) != Compression::None;
@@ -238,11 +218,12 @@ pub(crate) fn load_compressed(
             let index = walk_reader(data, &name, interest, limits, &budget)?;
             members.insert(name, Streamed::Layer(index));
         } else if matches!(first, Some(b'{' | b'[')) && e.size <= MAX_DOCUMENT_SIZE {
+            // Every JSON-looking member is kept until manifest.json (which may come last)
+            // says which are needed: they count against the kept-bytes bound, or a few MB of
+            // gzip could hold thousands of 8 MiB "documents".
+            budget.keep(limits, e.size)?;
             let mut buf = Vec::with_capacity(e.size as usize);
-            data.read_to_end(&mut buf).map_err(|source| SourceError::Io {
-                path: file.to_path_buf(),
-                source,
-            })?;
+            data.read_to_end(&mut buf).map_err(|source| SourceError::Io { path: file.to_path_buf(), source })?;
             members.insert(name, Streamed::Json(buf));
         }
     }
@@ -259,9 +240,7 @@ pub(crate) fn load_compressed(
     let json = |name: &str| -> Result<&[u8], SourceError> {
         match resolve(name).and_then(|n| members.get(&n)) {
             Some(Streamed::Json(b)) => Ok(b),
-            _ => Err(SourceError::Missing {
-                what: format!("{name} in archive {}", file.display()),
-            }),
+            _ => Err(SourceError::Missing { what: format!("{name} in archive {}", file.display()) }),
         }
     };
     let entries = parse_manifest(json("manifest.json")?, file)?;
@@ -271,9 +250,8 @@ pub(crate) fn load_compressed(
         .layers
         .iter()
         .map(|name| {
-            resolve(name).ok_or_else(|| SourceError::Missing {
-                what: format!("layer {name} in archive {}", file.display()),
-            })
+            resolve(name)
+                .ok_or_else(|| SourceError::Missing { what: format!("layer {name} in archive {}", file.display()) })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut layers = Vec::with_capacity(keys.len());
@@ -284,10 +262,9 @@ pub(crate) fn load_compressed(
         // A layer listed twice was walked once: clone for all but its last use.
         let index = if keys[i + 1..].contains(key) {
             match members.get(key) {
-                Some(Streamed::Layer(index)) => LayerIndex {
-                    entries: index.entries.clone(),
-                    clamped_paths: index.clamped_paths.clone(),
-                },
+                Some(Streamed::Layer(index)) => {
+                    LayerIndex { entries: index.entries.clone(), clamped_paths: index.clamped_paths.clone() }
+                }
                 _ => return Err(not_a_layer()),
             }
         } else {

@@ -118,16 +118,12 @@ pub enum Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Basic { username, .. } => f
-                .debug_struct("Basic")
-                .field("username", username)
-                .field("password", &"<redacted>")
-                .finish(),
-            Self::IdentityToken { username, .. } => f
-                .debug_struct("IdentityToken")
-                .field("username", username)
-                .field("token", &"<redacted>")
-                .finish(),
+            Self::Basic { username, .. } => {
+                f.debug_struct("Basic").field("username", username).field("password", &"<redacted>").finish()
+            }
+            Self::IdentityToken { username, .. } => {
+                f.debug_struct("IdentityToken").field("username", username).field("token", &"<redacted>").finish()
+            }
             Self::RegistryToken(_) => f.debug_tuple("RegistryToken").field(&"<redacted>").finish(),
         }
     }
@@ -158,11 +154,7 @@ impl fmt::Display for CredentialOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Auths { path, key } => write!(f, "auths[{key:?}] in {}", path.display()),
-            Self::Helper {
-                path,
-                field,
-                program,
-            } => write!(f, "{program} (named by {field} in {})", path.display()),
+            Self::Helper { path, field, program } => write!(f, "{program} (named by {field} in {})", path.display()),
         }
     }
 }
@@ -301,10 +293,7 @@ impl DockerConfig {
 
     /// Loads a config file named explicitly (a missing file is an error).
     pub fn load(path: &Path) -> Result<Self, DockerConfigError> {
-        let bytes = std::fs::read(path).map_err(|source| DockerConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| DockerConfigError::Read { path: path.to_owned(), source })?;
         Self::from_slice(&bytes, path.to_owned())
     }
 
@@ -312,18 +301,10 @@ impl DockerConfig {
     pub fn from_slice(bytes: &[u8], path: PathBuf) -> Result<Self, DockerConfigError> {
         // Docker writes an empty file as `{}`, but treats an empty file as an empty config.
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self {
-                path,
-                file: ConfigFile::default(),
-                helper_dir: None,
-            });
+            return Ok(Self { path, file: ConfigFile::default(), helper_dir: None });
         }
         match serde_json::from_slice(bytes) {
-            Ok(file) => Ok(Self {
-                path,
-                file,
-                helper_dir: None,
-            }),
+            Ok(file) => Ok(Self { path, file, helper_dir: None }),
             Err(source) => Err(DockerConfigError::Json { path, source }),
         }
     }
@@ -337,10 +318,7 @@ impl DockerConfig {
     /// `ghcr.io`, `127.0.0.1:5000`), or `None` for anonymous access.
     ///
     /// This may run a credential helper program.
-    pub fn credentials_for(
-        &self,
-        registry: &str,
-    ) -> Result<Option<Credentials>, DockerConfigError> {
+    pub fn credentials_for(&self, registry: &str) -> Result<Option<Credentials>, DockerConfigError> {
         let host = normalise_host(registry);
         let hub = host == "docker.io";
 
@@ -365,43 +343,25 @@ impl DockerConfig {
         Ok(None)
     }
 
-    fn credentials_of_entry(
-        &self,
-        key: &str,
-        entry: &AuthEntry,
-    ) -> Result<Option<Credentials>, DockerConfigError> {
-        let origin = CredentialOrigin::Auths {
-            path: self.path.clone(),
-            key: key.to_owned(),
-        };
-        let bad = |problem| DockerConfigError::BadAuthField {
-            path: self.path.clone(),
-            key: key.to_owned(),
-            problem,
-        };
+    fn credentials_of_entry(&self, key: &str, entry: &AuthEntry) -> Result<Option<Credentials>, DockerConfigError> {
+        let origin = CredentialOrigin::Auths { path: self.path.clone(), key: key.to_owned() };
+        let bad = |problem| DockerConfigError::BadAuthField { path: self.path.clone(), key: key.to_owned(), problem };
         // `auth` wins over `username`/`password`, as in configfile.decodeAuth.
         let (mut username, mut password) = (entry.username.clone(), entry.password.clone());
         if let Some(auth) = entry.auth.as_deref().filter(|a| !a.is_empty()) {
             let raw = decode_base64(auth.trim()).ok_or_else(|| bad("not valid base64"))?;
             let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8 once decoded"))?;
-            let (u, p) = text
-                .split_once(':')
-                .ok_or_else(|| bad("no ':' between user and password"))?;
+            let (u, p) = text.split_once(':').ok_or_else(|| bad("no ':' between user and password"))?;
             username = Some(u.to_owned());
             password = Some(p.to_owned());
         }
         let secret = if let Some(token) = entry.identitytoken.clone().filter(|t| !t.is_empty()) {
-            Secret::IdentityToken {
-                username: username.filter(|u| !u.is_empty()),
-                token,
-            }
+            Secret::IdentityToken { username: username.filter(|u| !u.is_empty()), token }
         } else if let Some(token) = entry.registrytoken.clone().filter(|t| !t.is_empty()) {
             Secret::RegistryToken(token)
         } else {
             match (username, password) {
-                (Some(username), Some(password))
-                    if !username.is_empty() || !password.is_empty() =>
-                {
+                (Some(username), Some(password)) if !username.is_empty() || !password.is_empty() => {
                     Secret::Basic { username, password }
                 }
                 // An empty entry is what `docker login` leaves behind when a store holds the secret.
@@ -419,9 +379,7 @@ impl DockerConfig {
         hub: bool,
     ) -> Result<Option<Credentials>, DockerConfigError> {
         let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             && !name.starts_with('.');
         if !valid {
             return Err(DockerConfigError::BadHelperName {
@@ -472,9 +430,7 @@ impl DockerConfig {
                 return Ok(None);
             }
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let mut message = format!("{} {}", stdout.trim(), stderr.trim())
-                .trim()
-                .to_owned();
+            let mut message = format!("{} {}", stdout.trim(), stderr.trim()).trim().to_owned();
             if message.len() > MAX_HELPER_MESSAGE {
                 let mut cut = MAX_HELPER_MESSAGE;
                 while !message.is_char_boundary(cut) {
@@ -491,36 +447,25 @@ impl DockerConfig {
                 message,
             });
         }
-        let answer: HelperAnswer = serde_json::from_slice(&output.stdout).map_err(|source| {
-            DockerConfigError::HelperOutput {
+        let answer: HelperAnswer =
+            serde_json::from_slice(&output.stdout).map_err(|source| DockerConfigError::HelperOutput {
                 path: self.path.clone(),
                 field: field.to_owned(),
                 program: program.clone(),
                 source,
-            }
-        })?;
+            })?;
         if answer.username.is_empty() && answer.secret.is_empty() {
             return Ok(None);
         }
         // docker/cli credentials/native_store.go: the user name `<token>` marks an identity token.
         let secret = if answer.username == "<token>" {
-            Secret::IdentityToken {
-                username: None,
-                token: answer.secret,
-            }
+            Secret::IdentityToken { username: None, token: answer.secret }
         } else {
-            Secret::Basic {
-                username: answer.username,
-                password: answer.secret,
-            }
+            Secret::Basic { username: answer.username, password: answer.secret }
         };
         Ok(Some(Credentials {
             secret,
-            origin: CredentialOrigin::Helper {
-                path: self.path.clone(),
-                field: field.to_owned(),
-                program,
-            },
+            origin: CredentialOrigin::Helper { path: self.path.clone(), field: field.to_owned(), program },
         }))
     }
 }
@@ -535,23 +480,16 @@ fn find_entry<'a, V>(map: &'a BTreeMap<String, V>, host: &str) -> Option<(&'a st
     {
         return Some((k, v));
     }
-    map.iter()
-        .find(|(k, _)| normalise_host(k) == host)
-        .map(|(k, v)| (k.as_str(), v))
+    map.iter().find(|(k, _)| normalise_host(k) == host).map(|(k, v)| (k.as_str(), v))
 }
 
 /// The host part of a config key or registry name, with Docker Hub's aliases folded into
 /// `docker.io` (docker/cli `credentials.ConvertToHostname`, plus the Hub aliases).
 fn normalise_host(key: &str) -> String {
-    let rest = key
-        .strip_prefix("https://")
-        .or_else(|| key.strip_prefix("http://"))
-        .unwrap_or(key);
+    let rest = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
     let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
     match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            "docker.io".to_owned()
-        }
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => "docker.io".to_owned(),
         _ => host,
     }
 }
@@ -606,16 +544,8 @@ mod tests {
             "echo",
             r#"read -r url; printf '{"ServerURL":"%s","Username":"%s","Secret":"s3cret"}' "$url" "$url""#,
         );
-        helper(
-            dir.path(),
-            "tok",
-            r#"printf '{"Username":"<token>","Secret":"refresh"}'"#,
-        );
-        helper(
-            dir.path(),
-            "none",
-            "echo 'credentials not found in native keychain'; exit 1",
-        );
+        helper(dir.path(), "tok", r#"printf '{"Username":"<token>","Secret":"refresh"}'"#);
+        helper(dir.path(), "none", "echo 'credentials not found in native keychain'; exit 1");
         helper(dir.path(), "broken", "echo 'pass store locked' >&2; exit 3");
         helper(dir.path(), "garbage", "echo 'not json'");
         let mut c = config(
@@ -626,22 +556,14 @@ mod tests {
         c.helper_dir = Some(dir.path().to_owned());
 
         let got = c.credentials_for("r.example").unwrap().unwrap();
-        assert_eq!(
-            got.secret,
-            Secret::Basic {
-                username: "r.example".into(),
-                password: "s3cret".into()
-            }
-        );
+        assert_eq!(got.secret, Secret::Basic { username: "r.example".into(), password: "s3cret".into() });
         assert_eq!(
             got.origin.to_string(),
             "docker-credential-echo (named by credHelpers[\"r.example\"] in /cfg/config.json)"
         );
         // Docker Hub's helper gets the v1 index address.
         let hub = c.credentials_for("docker.io").unwrap().unwrap();
-        assert!(
-            matches!(hub.secret, Secret::Basic { ref username, .. } if username == DOCKER_HUB_CONFIG_KEY)
-        );
+        assert!(matches!(hub.secret, Secret::Basic { ref username, .. } if username == DOCKER_HUB_CONFIG_KEY));
         assert!(matches!(
             c.credentials_for("t.example").unwrap().unwrap().secret,
             Secret::IdentityToken { ref token, .. } if token == "refresh"
@@ -688,17 +610,8 @@ mod tests {
                 "empty.example":{}}}"#,
         );
         let creds = c.credentials_for("127.0.0.1:5000").unwrap().unwrap();
-        assert_eq!(
-            creds.secret,
-            Secret::Basic {
-                username: "u".into(),
-                password: "p:q".into()
-            }
-        );
-        assert_eq!(
-            creds.origin.to_string(),
-            "auths[\"127.0.0.1:5000\"] in /cfg/config.json"
-        );
+        assert_eq!(creds.secret, Secret::Basic { username: "u".into(), password: "p:q".into() });
+        assert_eq!(creds.origin.to_string(), "auths[\"127.0.0.1:5000\"] in /cfg/config.json");
         let creds = c.credentials_for("ghcr.io").unwrap().unwrap();
         assert!(matches!(creds.secret, Secret::Basic { ref username, .. } if username == "me"));
         assert!(c.credentials_for("empty.example").unwrap().is_none());
@@ -723,20 +636,14 @@ mod tests {
             c.credentials_for("acr.example").unwrap().unwrap().secret,
             Secret::IdentityToken { ref token, .. } if token == "refresh"
         ));
-        assert_eq!(
-            c.credentials_for("bearer.example").unwrap().unwrap().secret,
-            Secret::RegistryToken("abc".into())
-        );
+        assert_eq!(c.credentials_for("bearer.example").unwrap().unwrap().secret, Secret::RegistryToken("abc".into()));
     }
 
     #[test]
     fn bad_auth_field_names_file_and_key() {
         let c = config(r#"{"auths":{"r.example":{"auth":"!!!"}}}"#);
         let e = c.credentials_for("r.example").unwrap_err().to_string();
-        assert!(
-            e.contains("auths[\"r.example\"].auth in /cfg/config.json"),
-            "{e}"
-        );
+        assert!(e.contains("auths[\"r.example\"].auth in /cfg/config.json"), "{e}");
         let c = config(r#"{"auths":{"r.example":{"auth":"bm9jb2xvbg=="}}}"#);
         let e = c.credentials_for("r.example").unwrap_err().to_string();
         assert!(e.contains("no ':'"), "{e}");
@@ -744,8 +651,7 @@ mod tests {
 
     #[test]
     fn invalid_json_names_the_file() {
-        let e = DockerConfig::from_slice(b"{\"auths\": [", PathBuf::from("/x/config.json"))
-            .unwrap_err();
+        let e = DockerConfig::from_slice(b"{\"auths\": [", PathBuf::from("/x/config.json")).unwrap_err();
         assert!(e.to_string().contains("/x/config.json"), "{e}");
         assert!(DockerConfig::from_slice(b"  \n", PathBuf::from("/x")).is_ok());
     }
@@ -753,17 +659,11 @@ mod tests {
     #[test]
     fn helper_names_are_plain() {
         let c = config(r#"{"credHelpers":{"r.example":"../evil"}}"#);
-        assert!(matches!(
-            c.credentials_for("r.example"),
-            Err(DockerConfigError::BadHelperName { .. })
-        ));
+        assert!(matches!(c.credentials_for("r.example"), Err(DockerConfigError::BadHelperName { .. })));
         let c = config(r#"{"credsStore":"chainward-surely-absent-helper"}"#);
         let e = c.credentials_for("r.example").unwrap_err();
         assert!(matches!(e, DockerConfigError::HelperNotFound { .. }), "{e}");
-        assert!(
-            e.to_string().contains("credsStore in /cfg/config.json"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("credsStore in /cfg/config.json"), "{e}");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use chainward_model::{Digest, ImageFacts, LayerFacts, Platform};
 use sha2::{Digest as _, Sha256};
 
 use crate::manifest::{
-    self, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, Document, ImageManifest,
-    MAX_DOCUMENT_SIZE, OCI_INDEX, OCI_MANIFEST,
+    self, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SIZE, OCI_INDEX,
+    OCI_MANIFEST,
 };
 use crate::source::archive::ArchiveIndex;
 use crate::source::{BlobFile, ResolvedImage, SourceError};
@@ -37,15 +37,10 @@ impl LayoutStore {
         match self {
             Self::Dir(dir) => {
                 let path = dir.join(name);
-                let io = |source| SourceError::Io {
-                    path: path.clone(),
-                    source,
-                };
+                let io = |source| SourceError::Io { path: path.clone(), source };
                 let f = File::open(&path).map_err(|e| {
                     if e.kind() == std::io::ErrorKind::NotFound {
-                        SourceError::Missing {
-                            what: path.display().to_string(),
-                        }
+                        SourceError::Missing { what: path.display().to_string() }
                     } else {
                         io(e)
                     }
@@ -70,17 +65,13 @@ impl LayoutStore {
     /// path would leave `blobs/`: refuse any algorithm off the grammar before a path is formed.
     fn blob_name(digest: &Digest, what: &str) -> Result<String, SourceError> {
         let algorithm = digest.algorithm();
-        let grammatical = algorithm.split(['+', '.', '_', '-']).all(|c| {
-            !c.is_empty()
-                && c.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+        let grammatical = algorithm
+            .split(['+', '.', '_', '-'])
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if !grammatical {
             return Err(SourceError::Invalid {
                 what: format!("{what} {digest}"),
-                reason: format!(
-                    "digest algorithm {algorithm:?} is not of the form [a-z0-9]+([+._-][a-z0-9]+)*"
-                ),
+                reason: format!("digest algorithm {algorithm:?} is not of the form [a-z0-9]+([+._-][a-z0-9]+)*"),
             });
         }
         Ok(format!("blobs/{algorithm}/{}", digest.hex()))
@@ -91,35 +82,26 @@ impl LayoutStore {
         if desc.size > MAX_DOCUMENT_SIZE {
             return Err(SourceError::Invalid {
                 what: format!("{what} {}", desc.digest),
-                reason: format!(
-                    "descriptor size {} is over the {MAX_DOCUMENT_SIZE}-byte bound",
-                    desc.size
-                ),
+                reason: format!("descriptor size {} is over the {MAX_DOCUMENT_SIZE}-byte bound", desc.size),
             });
         }
-        let bytes = self
-            .read_small(&Self::blob_name(&desc.digest, what)?, MAX_DOCUMENT_SIZE)
-            .map_err(|e| match e {
-                SourceError::Missing { .. } => SourceError::Missing {
-                    what: format!(
-                        "{what} blob {} (named by the layout's index or manifest) in {}",
-                        desc.digest,
-                        self.describe()
-                    ),
-                },
-                e => e,
-            })?;
+        let bytes = self.read_small(&Self::blob_name(&desc.digest, what)?, MAX_DOCUMENT_SIZE).map_err(|e| match e {
+            SourceError::Missing { .. } => SourceError::Missing {
+                what: format!(
+                    "{what} blob {} (named by the layout's index or manifest) in {}",
+                    desc.digest,
+                    self.describe()
+                ),
+            },
+            e => e,
+        })?;
         verify_bytes(&bytes, &desc.digest, what)?;
         // The size is part of the descriptor's claim (image-spec descriptor.md: "size ...
         // SHOULD be verified"): a descriptor that lies about it is not trusted either.
         if bytes.len() as u64 != desc.size {
             return Err(SourceError::Invalid {
                 what: format!("{what} {}", desc.digest),
-                reason: format!(
-                    "the descriptor says {} bytes, the blob has {}",
-                    desc.size,
-                    bytes.len()
-                ),
+                reason: format!("the descriptor says {} bytes, the blob has {}", desc.size, bytes.len()),
             });
         }
         Ok(bytes)
@@ -127,29 +109,19 @@ impl LayoutStore {
 
     fn layer_blob(&self, desc: &Descriptor) -> Result<BlobFile, SourceError> {
         let name = Self::blob_name(&desc.digest, "layer blob")?;
-        let missing = || SourceError::Missing {
-            what: format!("layer blob {} in {}", desc.digest, self.describe()),
-        };
+        let missing = || SourceError::Missing { what: format!("layer blob {} in {}", desc.digest, self.describe()) };
         let mut blob = match self {
             Self::Dir(dir) => {
                 let path = dir.join(&name);
                 let len = std::fs::metadata(&path).map_err(|_| missing())?.len();
-                BlobFile {
-                    path: Arc::from(path.as_path()),
-                    offset: 0,
-                    len,
-                    verify: None,
-                }
+                BlobFile { path: Arc::from(path.as_path()), offset: 0, len, verify: None }
             }
             Self::Archive(a) => a.blob(&name).ok_or_else(missing)?,
         };
         if blob.len != desc.size {
             return Err(SourceError::Invalid {
                 what: format!("layer blob {}", desc.digest),
-                reason: format!(
-                    "the manifest says {} bytes, the blob has {}",
-                    desc.size, blob.len
-                ),
+                reason: format!("the manifest says {} bytes, the blob has {}", desc.size, blob.len),
             });
         }
         blob.verify = Some(desc.digest.clone());
@@ -169,11 +141,7 @@ pub(crate) fn verify_bytes(bytes: &[u8], expected: &Digest, what: &str) -> Resul
         }
     };
     if &actual != expected {
-        return Err(SourceError::DigestMismatch {
-            what: what.to_owned(),
-            expected: expected.clone(),
-            actual,
-        });
+        return Err(SourceError::DigestMismatch { what: what.to_owned(), expected: expected.clone(), actual });
     }
     Ok(())
 }
@@ -191,16 +159,11 @@ pub(crate) fn resolve(
     target: &str,
 ) -> Result<ResolvedImage, SourceError> {
     let layout = store.read_small("oci-layout", 4096)?;
-    let version: serde_json::Value =
-        serde_json::from_slice(&layout).map_err(|e| SourceError::Invalid {
-            what: format!("{}/oci-layout", store.describe()),
-            reason: format!("not JSON: {e}"),
-        })?;
-    if version
-        .get("imageLayoutVersion")
-        .and_then(|v| v.as_str())
-        .is_none()
-    {
+    let version: serde_json::Value = serde_json::from_slice(&layout).map_err(|e| SourceError::Invalid {
+        what: format!("{}/oci-layout", store.describe()),
+        reason: format!("not JSON: {e}"),
+    })?;
+    if version.get("imageLayoutVersion").and_then(|v| v.as_str()).is_none() {
         return Err(SourceError::Invalid {
             what: format!("{}/oci-layout", store.describe()),
             reason: "no imageLayoutVersion".into(),
@@ -208,29 +171,15 @@ pub(crate) fn resolve(
     }
     let index_bytes = store.read_small("index.json", MAX_DOCUMENT_SIZE)?;
     let index_what = format!("{}/index.json", store.describe());
-    let Document::Index(index) =
-        manifest::parse_document(&index_bytes, Some(OCI_INDEX), &index_what)?
-    else {
-        return Err(SourceError::Invalid {
-            what: index_what,
-            reason: "is a manifest, expected an image index".into(),
-        });
+    let Document::Index(index) = manifest::parse_document(&index_bytes, Some(OCI_INDEX), &index_what)? else {
+        return Err(SourceError::Invalid { what: index_what, reason: "is a manifest, expected an image index".into() });
     };
     let entry = match tag {
-        Some(t) => index
-            .manifests
-            .iter()
-            .find(|d| tag_of(d) == Some(t))
-            .ok_or_else(|| SourceError::NoSuchTag {
-                target: target.to_owned(),
-                tag: t.to_owned(),
-                available: index
-                    .manifests
-                    .iter()
-                    .filter_map(tag_of)
-                    .map(str::to_owned)
-                    .collect(),
-            })?,
+        Some(t) => index.manifests.iter().find(|d| tag_of(d) == Some(t)).ok_or_else(|| SourceError::NoSuchTag {
+            target: target.to_owned(),
+            tag: t.to_owned(),
+            available: index.manifests.iter().filter_map(tag_of).map(str::to_owned).collect(),
+        })?,
         None => match index.manifests.as_slice() {
             [only] => only,
             many => {
@@ -244,10 +193,7 @@ pub(crate) fn resolve(
             }
         },
     };
-    let mut facts = ImageFacts {
-        target: target.to_owned(),
-        ..Default::default()
-    };
+    let mut facts = ImageFacts { target: target.to_owned(), ..Default::default() };
     let mut desc = entry.clone();
     // Follow nested indexes (bounded: an index pointing at itself must not loop).
     for _ in 0..4 {
@@ -256,11 +202,8 @@ pub(crate) fn resolve(
         match manifest::parse_document(&bytes, desc.media_type.as_deref(), &what)? {
             Document::Manifest(m) => {
                 facts.manifest_digest = Some(desc.digest.clone());
-                facts.manifest_media_type = m
-                    .media_type
-                    .clone()
-                    .or(desc.media_type.clone())
-                    .or(Some(OCI_MANIFEST.to_owned()));
+                facts.manifest_media_type =
+                    m.media_type.clone().or(desc.media_type.clone()).or(Some(OCI_MANIFEST.to_owned()));
                 return finish(&store, *m, facts);
             }
             Document::Index(idx) => {
@@ -269,10 +212,7 @@ pub(crate) fn resolve(
             }
         }
     }
-    Err(SourceError::Invalid {
-        what: target.to_owned(),
-        reason: "image indexes nest more than 4 deep".into(),
-    })
+    Err(SourceError::Invalid { what: target.to_owned(), reason: "image indexes nest more than 4 deep".into() })
 }
 
 /// Picks the index entry for a platform, or lists the platforms there are.
@@ -290,11 +230,7 @@ pub(crate) fn choose_platform<'a>(
     entries
         .iter()
         .filter(is_image)
-        .find(|d| {
-            d.platform
-                .as_ref()
-                .is_some_and(|p| platform.matches(&p.to_platform()))
-        })
+        .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(&p.to_platform())))
         .ok_or_else(|| SourceError::NoSuchPlatform {
             target: target.to_owned(),
             platform: platform.to_string(),
@@ -305,11 +241,7 @@ pub(crate) fn choose_platform<'a>(
         })
 }
 
-fn finish(
-    store: &LayoutStore,
-    m: ImageManifest,
-    mut facts: ImageFacts,
-) -> Result<ResolvedImage, SourceError> {
+fn finish(store: &LayoutStore, m: ImageManifest, mut facts: ImageFacts) -> Result<ResolvedImage, SourceError> {
     let config_bytes = store.read_blob_verified(&m.config, "config")?;
     let config = manifest::parse_config(&config_bytes, &format!("config {}", m.config.digest))?;
     facts.config_digest = Some(m.config.digest.clone());
@@ -326,11 +258,7 @@ fn finish(
             size: Some(desc.size),
         });
     }
-    Ok(ResolvedImage {
-        facts,
-        layers,
-        keep_alive: None,
-    })
+    Ok(ResolvedImage { facts, layers, keep_alive: None })
 }
 
 /// `oci-layout:` on a directory.
@@ -354,9 +282,7 @@ pub(crate) fn resolve_archive(
     if !index.contains("index.json") {
         return Err(SourceError::Invalid {
             what: file.display().to_string(),
-            reason:
-                "no index.json: not an OCI archive (for `docker save` output use docker-archive:)"
-                    .into(),
+            reason: "no index.json: not an OCI archive (for `docker save` output use docker-archive:)".into(),
         });
     }
     resolve(LayoutStore::Archive(index), tag, platform, target)

@@ -29,6 +29,11 @@
 //! Known gap: oci-client reads a manifest body whole before handing it over, so the size of the
 //! *first* manifest (whose size no descriptor tells in advance) is checked only after it is in
 //! memory. Bounding that read needs an HTTP client of our own (reqwest is already in the tree).
+//! oci-client does not return the manifest's `Content-Type` either, so a manifest without
+//! `mediaType` is recognised by its shape ([`manifest::parse_document`] with no declared type;
+//! an index entry's media type is passed on). Identity tokens (OAuth2 refresh tokens) from the
+//! docker config are not exchanged (oci-client only does the GET token flow): such a pull goes
+//! anonymous, and a refusal says why.
 
 mod blob;
 mod error;
@@ -59,12 +64,8 @@ use crate::manifest::{self, Descriptor, Document, ImageManifest, MAX_DOCUMENT_SI
 const CONCURRENT_BLOBS: usize = 3;
 
 /// The media types asked for (`Accept`), in the order Docker asks for them.
-const ACCEPTED_MANIFESTS: &[&str] = &[
-    manifest::OCI_INDEX,
-    manifest::DOCKER_MANIFEST_LIST,
-    manifest::OCI_MANIFEST,
-    manifest::DOCKER_MANIFEST,
-];
+const ACCEPTED_MANIFESTS: &[&str] =
+    &[manifest::OCI_INDEX, manifest::DOCKER_MANIFEST_LIST, manifest::OCI_MANIFEST, manifest::DOCKER_MANIFEST];
 
 /// Error bodies and messages are cut to this many bytes.
 const MAX_MESSAGE: usize = 300;
@@ -141,8 +142,7 @@ pub fn resolve_registry_image(
     };
     if tokio::runtime::Handle::try_current().is_ok() {
         // `block_on` inside a runtime panics; a scoped thread has no runtime.
-        std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     } else {
         run()
     }
@@ -172,39 +172,25 @@ pub async fn resolve_registry_image_async(
 }
 
 /// The credentials for the reference's registry, and a description of them for messages.
-fn registry_auth(
-    reference: &Reference,
-    opts: &RegistryOptions,
-) -> Result<(RegistryAuth, String), RegistryError> {
+fn registry_auth(reference: &Reference, opts: &RegistryOptions) -> Result<(RegistryAuth, String), RegistryError> {
     let registry = reference.registry();
-    let wrap = |e| RegistryError::Credentials {
-        registry: registry.to_owned(),
-        source: Box::new(e),
-    };
+    let wrap = |e| RegistryError::Credentials { registry: registry.to_owned(), source: Box::new(e) };
     let config = match &opts.docker_config {
         Some(path) => Some(DockerConfig::load(path).map_err(wrap)?),
         None => DockerConfig::load_default().map_err(wrap)?,
     };
     let Some(config) = config else {
-        return Ok((
-            RegistryAuth::Anonymous,
-            "no credentials (anonymous; no docker config)".into(),
-        ));
+        return Ok((RegistryAuth::Anonymous, "no credentials (anonymous; no docker config)".into()));
     };
     let Some(creds) = config.credentials_for(registry).map_err(wrap)? else {
         return Ok((
             RegistryAuth::Anonymous,
-            format!(
-                "no credentials (anonymous; nothing for {registry} in {})",
-                config.path().display()
-            ),
+            format!("no credentials (anonymous; nothing for {registry} in {})", config.path().display()),
         ));
     };
     let described = format!("credentials from {}", creds.origin);
     Ok(match creds.secret {
-        Secret::Basic { username, password } => {
-            (RegistryAuth::Basic(username, password), described)
-        }
+        Secret::Basic { username, password } => (RegistryAuth::Basic(username, password), described),
         Secret::RegistryToken(token) => (RegistryAuth::Bearer(token), described),
         Secret::IdentityToken { .. } => {
             // An identity token is an OAuth2 refresh token, exchanged with a POST to the token
@@ -226,40 +212,24 @@ fn registry_auth(
 fn build_client(opts: &RegistryOptions) -> Result<oci_client::Client, RegistryError> {
     let mut certs = Vec::new();
     for path in &opts.extra_root_certificates {
-        let data = std::fs::read(path).map_err(|source| RegistryError::CertificateRead {
-            path: path.clone(),
-            source,
-        })?;
-        if !data
-            .windows(27)
-            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-        {
+        let data =
+            std::fs::read(path).map_err(|source| RegistryError::CertificateRead { path: path.clone(), source })?;
+        if !data.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
             return Err(RegistryError::CertificateFormat { path: path.clone() });
         }
         // reqwest reads every certificate of a PEM bundle.
-        certs.push(Certificate {
-            encoding: CertificateEncoding::Pem,
-            data,
-        });
+        certs.push(Certificate { encoding: CertificateEncoding::Pem, data });
     }
     let mut insecure: Vec<String> = Vec::new();
     for host in &opts.insecure_registries {
-        let host = host
-            .trim()
-            .trim_start_matches("http://")
-            .trim_start_matches("https://")
-            .trim_end_matches('/')
-            .to_owned();
+        let host =
+            host.trim().trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_owned();
         if host == "docker.io" {
             insecure.push("registry-1.docker.io".to_owned());
         }
         insecure.push(host);
     }
-    let protocol = if insecure.is_empty() {
-        ClientProtocol::Https
-    } else {
-        ClientProtocol::HttpsExcept(insecure)
-    };
+    let protocol = if insecure.is_empty() { ClientProtocol::Https } else { ClientProtocol::HttpsExcept(insecure) };
     let config = ClientConfig {
         protocol,
         extra_root_certificates: certs,
@@ -270,9 +240,7 @@ fn build_client(opts: &RegistryOptions) -> Result<oci_client::Client, RegistryEr
         user_agent: concat!("chainward/", env!("CARGO_PKG_VERSION")),
         ..ClientConfig::default()
     };
-    oci_client::Client::try_from(config).map_err(|e| RegistryError::Client {
-        reason: error_chain(&e),
-    })
+    oci_client::Client::try_from(config).map_err(|e| RegistryError::Client { reason: error_chain(&e) })
 }
 
 /// One pull: the client, the credentials and the reference, for the steps to share.
@@ -306,34 +274,19 @@ impl Puller<'_> {
             .map_err(|e| self.map_oci(e, "authentication"))?;
 
         let what = format!("manifest of {}", self.display);
-        let (body, digest) = self
-            .fetch_manifest(self.reference.digest(), None, &what)
-            .await?;
+        let (body, digest) = self.fetch_manifest(self.reference.digest(), None, &what).await?;
         let (pulled, index_digest) = match manifest::parse_document(&body, None, &what)? {
-            Document::Manifest(m) => (
-                PulledManifest {
-                    media_type: m.media_type.clone(),
-                    manifest: *m,
-                    digest,
-                },
-                None,
-            ),
+            Document::Manifest(m) => (PulledManifest { media_type: m.media_type.clone(), manifest: *m, digest }, None),
             Document::Index(index) => {
-                let entry = self.choose_platform(&index.manifests)?;
+                let entry = choose_platform(&index.manifests, &self.opts.platform, &self.display)?;
                 let what = format!(
                     "manifest {} for {} in index {} of {}",
                     entry.digest,
-                    entry
-                        .platform
-                        .as_ref()
-                        .map(|p| p.to_platform().to_string())
-                        .unwrap_or_default(),
+                    entry.platform.as_ref().map(|p| p.to_platform().to_string()).unwrap_or_default(),
                     digest,
                     self.display
                 );
-                let (body, child) = self
-                    .fetch_manifest(Some(&entry.digest), Some(entry.size), &what)
-                    .await?;
+                let (body, child) = self.fetch_manifest(Some(&entry.digest), Some(entry.size), &what).await?;
                 match manifest::parse_document(&body, entry.media_type.as_deref(), &what)? {
                     Document::Manifest(m) => (
                         PulledManifest {
@@ -356,37 +309,17 @@ impl Puller<'_> {
         pulled: PulledManifest,
         index_digest: Option<Digest>,
     ) -> Result<ResolvedImage, RegistryError> {
-        let PulledManifest {
-            manifest,
-            digest: manifest_digest,
-            media_type,
-        } = pulled;
+        let PulledManifest { manifest, digest: manifest_digest, media_type } = pulled;
         let config_desc = &manifest.config;
         let what = format!("config {} of {}", config_desc.digest, self.display);
         if config_desc.size > MAX_DOCUMENT_SIZE {
-            return Err(RegistryError::TooLarge {
-                what,
-                size: config_desc.size,
-                limit: MAX_DOCUMENT_SIZE,
-                hint: "",
-            });
+            return Err(RegistryError::TooLarge { what, size: config_desc.size, limit: MAX_DOCUMENT_SIZE, hint: "" });
         }
         let mut config_bytes = Vec::new();
-        self.stream_blob(
-            &config_desc.digest,
-            config_desc.size,
-            &what,
-            &mut config_bytes,
-            &mut |_| {},
-        )
-        .await?;
+        self.stream_blob(&config_desc.digest, config_desc.size, &what, &mut config_bytes, &mut |_| {}).await?;
         let config = manifest::parse_config(&config_bytes, &what)?;
 
-        let diff_ids = config
-            .rootfs
-            .as_ref()
-            .map(|r| r.diff_ids.as_slice())
-            .unwrap_or_default();
+        let diff_ids = config.rootfs.as_ref().map(|r| r.diff_ids.as_slice()).unwrap_or_default();
         if diff_ids.len() != manifest.layers.len() {
             return Err(RegistryError::LayerCountMismatch {
                 reference: self.display.clone(),
@@ -408,12 +341,7 @@ impl Puller<'_> {
                     message: format!("layer {} was not downloaded", desc.digest),
                 });
             };
-            layers.push(BlobFile {
-                path: Arc::clone(path),
-                offset: 0,
-                len: desc.size,
-                verify: None,
-            });
+            layers.push(BlobFile { path: Arc::clone(path), offset: 0, len: desc.size, verify: None });
             layer_facts.push(LayerFacts {
                 digest: desc.digest.clone(),
                 diff_id: Some(diff_id.clone()),
@@ -449,10 +377,7 @@ impl Puller<'_> {
             Some(parent) => builder.tempdir_in(parent),
             None => builder.tempdir(),
         }
-        .map_err(|source| RegistryError::TempDir {
-            path: self.opts.temp_dir.clone(),
-            source,
-        })
+        .map_err(|source| RegistryError::TempDir { path: self.opts.temp_dir.clone(), source })
     }
 
     /// Downloads each distinct layer blob once, a few at a time, into `dir`.
@@ -476,10 +401,7 @@ impl Puller<'_> {
                 });
             }
             if blob::Hasher::for_digest(&desc.digest).is_none() {
-                return Err(RegistryError::UnsupportedDigest {
-                    what,
-                    digest: desc.digest.clone(),
-                });
+                return Err(RegistryError::UnsupportedDigest { what, digest: desc.digest.clone() });
             }
             unique.push(desc);
         }
@@ -490,11 +412,7 @@ impl Puller<'_> {
             .await
     }
 
-    async fn download_layer(
-        &self,
-        desc: &Descriptor,
-        dir: &Path,
-    ) -> Result<(Digest, Arc<Path>), RegistryError> {
+    async fn download_layer(&self, desc: &Descriptor, dir: &Path) -> Result<(Digest, Arc<Path>), RegistryError> {
         let what = self.layer_what(desc);
         // The digest was checked to be sha256/sha512 with hex only: a safe file name.
         let path = dir.join(format!("{}-{}", desc.digest.algorithm(), desc.digest.hex()));
@@ -502,10 +420,7 @@ impl Puller<'_> {
         self.progress.blob_started(&desc.digest, desc.size);
         let progress = self.progress;
         let digest = &desc.digest;
-        self.stream_blob(digest, desc.size, &what, &mut sink, &mut |n| {
-            progress.blob_advanced(digest, n)
-        })
-        .await?;
+        self.stream_blob(digest, desc.size, &what, &mut sink, &mut |n| progress.blob_advanced(digest, n)).await?;
         sink.finish()?;
         self.progress.blob_done(digest);
         Ok((desc.digest.clone(), Arc::from(path)))
@@ -526,40 +441,32 @@ impl Puller<'_> {
         if let Some(size) = size
             && size > MAX_DOCUMENT_SIZE
         {
-            return Err(RegistryError::TooLarge {
-                what: what.to_owned(),
-                size,
-                limit: MAX_DOCUMENT_SIZE,
-                hint: "",
-            });
+            return Err(RegistryError::TooLarge { what: what.to_owned(), size, limit: MAX_DOCUMENT_SIZE, hint: "" });
         }
         if let Some(d) = digest
             && blob::Hasher::for_digest(d).is_none()
         {
-            return Err(RegistryError::UnsupportedDigest {
-                what: what.to_owned(),
-                digest: d.clone(),
-            });
+            return Err(RegistryError::UnsupportedDigest { what: what.to_owned(), digest: d.clone() });
         }
-        let (body, client_digest) = self
-            .client
-            .pull_manifest_raw(&self.oci_ref(digest), &self.auth, ACCEPTED_MANIFESTS)
-            .await
-            .map_err(|e| match e {
-                // oci-client checks the body against the pinned digest first, then against the
-                // `Docker-Content-Digest` header: its `expected` tells which one failed.
-                OciDistributionError::DigestError(
-                    oci_client::errors::DigestError::VerificationError { expected, actual },
-                ) => {
-                    let against = if digest.is_some_and(|d| d.to_string() == expected) {
-                        "pinned digest"
-                    } else {
-                        "Docker-Content-Digest header"
-                    };
-                    self.digest_error(&format!("{what} ({against})"), &expected, &actual)
-                }
-                e => self.map_oci(e, what),
-            })?;
+        let (body, client_digest) =
+            self.client.pull_manifest_raw(&self.oci_ref(digest), &self.auth, ACCEPTED_MANIFESTS).await.map_err(
+                |e| match e {
+                    // oci-client checks the body against the pinned digest first, then against the
+                    // `Docker-Content-Digest` header: its `expected` tells which one failed.
+                    OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+                        expected,
+                        actual,
+                    }) => {
+                        let against = if digest.is_some_and(|d| d.to_string() == expected) {
+                            "pinned digest"
+                        } else {
+                            "Docker-Content-Digest header"
+                        };
+                        self.digest_error(&format!("{what} ({against})"), &expected, &actual)
+                    }
+                    e => self.map_oci(e, what),
+                },
+            )?;
         let body = Vec::from(body);
         let len = body.len() as u64;
         if len > MAX_DOCUMENT_SIZE {
@@ -573,11 +480,7 @@ impl Puller<'_> {
         if let Some(size) = size
             && len != size
         {
-            return Err(RegistryError::SizeMismatch {
-                what: what.to_owned(),
-                expected: size,
-                actual: len,
-            });
+            return Err(RegistryError::SizeMismatch { what: what.to_owned(), expected: size, actual: len });
         }
         let actual = digest_of(&body, digest).ok_or_else(|| RegistryError::Protocol {
             registry: self.registry.clone(),
@@ -608,41 +511,12 @@ impl Puller<'_> {
         Ok((body, actual))
     }
 
-    /// The index entry for the wanted platform: an exact match (variant included) first, then
-    /// the first entry [`Platform::matches`] accepts.
-    fn choose_platform<'d>(
-        &self,
-        entries: &'d [Descriptor],
-    ) -> Result<&'d Descriptor, RegistryError> {
-        let want = &self.opts.platform;
-        let with_platform = || {
-            entries
-                .iter()
-                .filter_map(|d| Some((d, d.platform.as_ref()?.to_platform())))
-        };
-        with_platform()
-            .find(|(_, p)| p == want)
-            .or_else(|| with_platform().find(|(_, p)| want.matches(p)))
-            .map(|(d, _)| d)
-            .ok_or_else(|| RegistryError::PlatformNotFound {
-                reference: self.display.clone(),
-                wanted: want.clone(),
-                // BuildKit stores attestations as `unknown/unknown` entries: not images.
-                available: with_platform()
-                    .map(|(_, p)| p)
-                    .filter(|p| p.os != "unknown" && p.architecture != "unknown")
-                    .collect(),
-            })
-    }
-
     /// The oci-client reference: the API host, the repository, and the digest when given, else
     /// the reference's tag (`latest` when it has neither).
     fn oci_ref(&self, digest: Option<&Digest>) -> oci_client::Reference {
         let repository = self.reference.repository().to_owned();
         match digest {
-            Some(d) => {
-                oci_client::Reference::with_digest(self.api_host.clone(), repository, d.to_string())
-            }
+            Some(d) => oci_client::Reference::with_digest(self.api_host.clone(), repository, d.to_string()),
             None => oci_client::Reference::with_tag(
                 self.api_host.clone(),
                 repository,
@@ -653,11 +527,7 @@ impl Puller<'_> {
 
     fn digest_error(&self, what: &str, expected: &str, actual: &str) -> RegistryError {
         match (Digest::parse(expected), Digest::parse(actual)) {
-            (Ok(expected), Ok(actual)) => RegistryError::DigestMismatch {
-                what: what.to_owned(),
-                expected,
-                actual,
-            },
+            (Ok(expected), Ok(actual)) => RegistryError::DigestMismatch { what: what.to_owned(), expected, actual },
             _ => RegistryError::Protocol {
                 registry: self.registry.clone(),
                 reference: self.display.clone(),
@@ -687,11 +557,7 @@ impl Puller<'_> {
                     .unwrap_or_else(|| "UNKNOWN".to_owned());
                 let message = first.map(|e| cut(&e.message)).unwrap_or_default();
                 match code.as_str() {
-                    "MANIFEST_UNKNOWN" => RegistryError::ManifestUnknown {
-                        registry,
-                        reference,
-                        code: Some(code),
-                    },
+                    "MANIFEST_UNKNOWN" => RegistryError::ManifestUnknown { registry, reference, code: Some(code) },
                     "UNAUTHORIZED" | "DENIED" => RegistryError::Unauthorized {
                         registry,
                         reference,
@@ -699,13 +565,7 @@ impl Puller<'_> {
                         code: Some(code),
                         credentials: self.credentials.clone(),
                     },
-                    _ => RegistryError::Api {
-                        registry,
-                        reference,
-                        status: None,
-                        code,
-                        message,
-                    },
+                    _ => RegistryError::Api { registry, reference, status: None, code, message },
                 }
             }
             OciDistributionError::ServerError { code: 401, .. } => RegistryError::Unauthorized {
@@ -716,45 +576,26 @@ impl Puller<'_> {
                 credentials: self.credentials.clone(),
             },
             OciDistributionError::ServerError { code: 404, .. } if what.starts_with("manifest") => {
-                RegistryError::ManifestUnknown {
-                    registry,
-                    reference,
-                    code: None,
-                }
+                RegistryError::ManifestUnknown { registry, reference, code: None }
             }
-            OciDistributionError::ServerError { code, message, .. } => RegistryError::Http {
-                registry,
-                reference,
-                status: code,
-                message: cut(&message),
-            },
+            OciDistributionError::ServerError { code, message, .. } => {
+                RegistryError::Http { registry, reference, status: code, message: cut(&message) }
+            }
             OciDistributionError::RequestError(re) => {
                 let message = error_chain(&re);
                 let hint = self.connection_hint(&message);
-                RegistryError::Connection {
-                    registry,
-                    reference,
-                    message,
-                    hint,
-                }
+                RegistryError::Connection { registry, reference, message, hint }
             }
-            OciDistributionError::DigestError(DigestError::VerificationError {
-                expected,
-                actual,
-            }) => self.digest_error(what, &expected, &actual),
-            OciDistributionError::AuthenticationFailure(reason) => {
-                RegistryError::AuthenticationFailed {
-                    registry,
-                    reference,
-                    credentials: self.credentials.clone(),
-                    reason: cut(&reason),
-                }
+            OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) => {
+                self.digest_error(what, &expected, &actual)
             }
-            other => RegistryError::Protocol {
+            OciDistributionError::AuthenticationFailure(reason) => RegistryError::AuthenticationFailed {
                 registry,
                 reference,
-                message: cut(&error_chain(&other)),
+                credentials: self.credentials.clone(),
+                reason: cut(&reason),
             },
+            other => RegistryError::Protocol { registry, reference, message: cut(&error_chain(&other)) },
         }
     }
 
@@ -791,6 +632,29 @@ impl Puller<'_> {
     }
 }
 
+/// The index entry for `want`: an exact match (variant included) first, then the first entry
+/// [`Platform::matches`] accepts (so `linux/arm64` finds `linux/arm64/v8`).
+fn choose_platform<'d>(
+    entries: &'d [Descriptor],
+    want: &Platform,
+    reference: &str,
+) -> Result<&'d Descriptor, RegistryError> {
+    let with_platform = || entries.iter().filter_map(|d| Some((d, d.platform.as_ref()?.to_platform())));
+    with_platform()
+        .find(|(_, p)| p == want)
+        .or_else(|| with_platform().find(|(_, p)| want.matches(p)))
+        .map(|(d, _)| d)
+        .ok_or_else(|| RegistryError::PlatformNotFound {
+            reference: reference.to_owned(),
+            wanted: want.clone(),
+            // BuildKit stores attestations as `unknown/unknown` entries: not images.
+            available: with_platform()
+                .map(|(_, p)| p)
+                .filter(|p| p.os != "unknown" && p.architecture != "unknown")
+                .collect(),
+        })
+}
+
 /// An error and its causes, joined with ": " (reqwest's message alone says only "error sending
 /// request"; the cause says "connection refused" or which certificate check failed).
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -818,4 +682,141 @@ fn cut(s: &str) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+mod tests {
+    use super::*;
+
+    fn entry(n: u8, platform: Option<(&str, &str, Option<&str>)>) -> Descriptor {
+        Descriptor {
+            media_type: Some(manifest::OCI_MANIFEST.into()),
+            digest: Digest::parse(&format!("sha256:{}", format!("{n:02x}").repeat(32))).unwrap(),
+            size: 100,
+            platform: platform.map(|(os, arch, variant)| manifest::DescriptorPlatform {
+                os: os.into(),
+                architecture: arch.into(),
+                variant: variant.map(Into::into),
+            }),
+            annotations: None,
+        }
+    }
+
+    #[test]
+    fn platform_choice_prefers_exact_then_compatible() {
+        let entries = [
+            entry(1, Some(("linux", "arm64", None))),
+            entry(2, Some(("linux", "arm64", Some("v8")))),
+            entry(3, Some(("linux", "amd64", None))),
+            entry(4, Some(("unknown", "unknown", None))),
+            entry(5, None),
+        ];
+        let pick = |p: &str| {
+            choose_platform(&entries, &Platform::parse(p).unwrap(), "r").map(|d| d.digest.hex()[..2].to_owned())
+        };
+        assert_eq!(pick("linux/amd64").unwrap(), "03");
+        assert_eq!(pick("linux/arm64/v8").unwrap(), "02");
+        assert_eq!(pick("linux/arm64").unwrap(), "01");
+        match pick("linux/arm/v7").unwrap_err() {
+            RegistryError::PlatformNotFound { available, .. } => {
+                let names: Vec<String> = available.iter().map(ToString::to_string).collect();
+                assert_eq!(names, ["linux/arm64", "linux/arm64/v8", "linux/amd64"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = choose_platform(&[], &Platform::linux_amd64(), "r").unwrap_err();
+        assert!(err.to_string().contains("available: none"), "{err}");
+    }
+
+    #[test]
+    fn digests_of_both_verifiable_algorithms() {
+        assert_eq!(
+            digest_of(b"", None).unwrap().to_string(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let sha512 = Digest::parse(&format!("sha512:{}", "0".repeat(128))).unwrap();
+        assert_eq!(
+            digest_of(b"abc", Some(&sha512)).unwrap().to_string(),
+            "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+             2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        );
+        let other = Digest::parse("md5:d41d8cd98f00b204e9800998ecf8427e").unwrap();
+        assert!(digest_of(b"", Some(&other)).is_none());
+    }
+
+    #[test]
+    fn messages_are_cut_at_char_boundaries() {
+        let long = "é".repeat(MAX_MESSAGE);
+        let c = cut(&long);
+        assert!(c.len() <= MAX_MESSAGE + "…".len());
+        assert!(c.ends_with('…'));
+        assert_eq!(cut("  short \n"), "short");
+    }
+
+    #[test]
+    fn error_chain_joins_causes_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(error_chain(&e), "error sending request: connection refused");
+    }
+
+    #[test]
+    fn identity_tokens_fall_back_to_anonymous_and_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(
+            &config,
+            r#"{"auths":{"acr.example":{"identitytoken":"refresh"},"basic.example":{"auth":"dTpw"}}}"#,
+        )
+        .unwrap();
+        let opts = RegistryOptions { docker_config: Some(config.clone()), ..RegistryOptions::default() };
+        let (auth, said) = registry_auth(&Reference::parse("acr.example/app:1").unwrap(), &opts).unwrap();
+        assert_eq!(auth, RegistryAuth::Anonymous);
+        assert!(said.contains("identity token") && said.contains("acr.example"), "{said}");
+        let (auth, said) = registry_auth(&Reference::parse("basic.example/app:1").unwrap(), &opts).unwrap();
+        assert_eq!(auth, RegistryAuth::Basic("u".into(), "p".into()));
+        assert!(said.contains(&config.display().to_string()), "{said}");
+        let (auth, said) = registry_auth(&Reference::parse("other.example/app:1").unwrap(), &opts).unwrap();
+        assert_eq!(auth, RegistryAuth::Anonymous);
+        assert!(said.starts_with("no credentials"), "{said}");
+        // A config named explicitly must exist.
+        let missing =
+            RegistryOptions { docker_config: Some(dir.path().join("absent.json")), ..RegistryOptions::default() };
+        let err = registry_auth(&Reference::parse("acr.example/app:1").unwrap(), &missing).unwrap_err();
+        assert!(err.to_string().contains("absent.json"), "{err}");
+    }
+
+    #[test]
+    fn certificate_files_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let opts = RegistryOptions { extra_root_certificates: vec![not_pem], ..RegistryOptions::default() };
+        assert!(matches!(build_client(&opts), Err(RegistryError::CertificateFormat { .. })));
+        let opts = RegistryOptions {
+            extra_root_certificates: vec![dir.path().join("absent.pem")],
+            ..RegistryOptions::default()
+        };
+        assert!(matches!(build_client(&opts), Err(RegistryError::CertificateRead { .. })));
+    }
+
+    #[test]
+    fn options_default_to_linux_amd64_over_https() {
+        let o = RegistryOptions::default();
+        assert_eq!(o.platform, Platform::linux_amd64());
+        assert!(o.insecure_registries.is_empty());
+        assert!(o.max_blob_size >= 1 << 30);
+    }
 }

@@ -17,15 +17,8 @@ pub(crate) fn shared() -> Option<PathBuf> {
     if dir.join("images/registry.sh").is_file() {
         return Some(dir);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the shared corpus {} is missing and CI is set",
-        dir.display()
-    );
-    eprintln!(
-        "notice: {} is missing; skipping the registry tests",
-        dir.display()
-    );
+    assert!(std::env::var_os("CI").is_none(), "the shared corpus {} is missing and CI is set", dir.display());
+    eprintln!("notice: {} is missing; skipping the registry tests", dir.display());
     None
 }
 
@@ -37,9 +30,7 @@ pub(crate) fn free_port() -> u16 {
 
 /// Runs a command, panicking with its output when it fails.
 pub(crate) fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed with {}:\n{}\n{}",
@@ -63,28 +54,15 @@ impl ScriptRegistry {
     pub(crate) fn start_and_push(shared: &Path) -> Self {
         let script = shared.join("images/registry.sh");
         let port = free_port();
-        run(Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .arg(port.to_string()));
+        run(Command::new("bash").arg(&script).arg("start").arg(port.to_string()));
         let tmp = std::env::var_os("TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-        let state = std::fs::read_to_string(tmp.join(format!("chainward-registry-{port}.state")))
-            .expect("registry state file");
-        let store = state
-            .lines()
-            .find_map(|l| l.strip_prefix("STORE="))
-            .map(PathBuf::from)
-            .expect("STORE= in the state file");
+        let state =
+            std::fs::read_to_string(tmp.join(format!("chainward-registry-{port}.state"))).expect("registry state file");
+        let store =
+            state.lines().find_map(|l| l.strip_prefix("STORE=")).map(PathBuf::from).expect("STORE= in the state file");
         // The guard exists from here on, so a failing push still stops the registry.
-        let registry = Self {
-            port,
-            script,
-            store,
-        };
-        run(Command::new("bash")
-            .arg(&registry.script)
-            .arg("push")
-            .arg(port.to_string()));
+        let registry = Self { port, script, store };
+        run(Command::new("bash").arg(&registry.script).arg("push").arg(port.to_string()));
         registry
     }
 
@@ -95,28 +73,19 @@ impl ScriptRegistry {
 
     /// The storage file of a blob (layer, config or manifest) by its sha256 hex.
     pub(crate) fn blob_data(&self, hex: &str) -> PathBuf {
-        self.store
-            .join("data/docker/registry/v2/blobs/sha256")
-            .join(&hex[..2])
-            .join(hex)
-            .join("data")
+        self.store.join("data/docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data")
     }
 }
 
 impl Drop for ScriptRegistry {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(&self.script)
-            .arg("stop")
-            .arg(self.port.to_string())
-            .output();
+        let _ = Command::new("bash").arg(&self.script).arg("stop").arg(self.port.to_string()).output();
     }
 }
 
 /// The sha256 of a file, as `sha256:<hex>`.
 pub(crate) fn sha256_file(path: &Path) -> String {
-    let mut f =
-        std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -134,21 +103,10 @@ pub(crate) fn assert_layers_verified(image: &ResolvedImage) {
     assert_eq!(image.layers.len(), image.facts.layers.len());
     for (blob, facts) in image.layers.iter().zip(&image.facts.layers) {
         assert_eq!(blob.offset, 0);
-        assert!(
-            blob.verify.is_none(),
-            "registry blobs are verified while downloading"
-        );
+        assert!(blob.verify.is_none(), "registry blobs are verified while downloading");
         assert_eq!(Some(blob.len), facts.size);
-        assert_eq!(
-            std::fs::metadata(&blob.path).expect("blob file").len(),
-            blob.len
-        );
-        assert_eq!(
-            sha256_file(&blob.path),
-            facts.digest.to_string(),
-            "{}",
-            blob.path.display()
-        );
+        assert_eq!(std::fs::metadata(&blob.path).expect("blob file").len(), blob.len);
+        assert_eq!(sha256_file(&blob.path), facts.digest.to_string(), "{}", blob.path.display());
         assert!(facts.diff_id.is_some(), "diff_id of {}", facts.digest);
     }
 }
@@ -162,15 +120,12 @@ pub(crate) fn docker_config(dir: &Path, name: &str, json: &str) -> PathBuf {
 
 /// Installs `package` with apt-get when `command` is not on PATH (as `registry.sh` does).
 pub(crate) fn ensure_tool(command: &str, package: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {command}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {command}")).output().is_ok_and(|o| o.status.success());
     if !found {
-        run(Command::new("sh").arg("-c").arg(format!(
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}"
-        )));
+        run(Command::new("sh")
+            .arg("-c")
+            .arg(format!("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}")));
     }
 }
 
@@ -191,15 +146,9 @@ pub(crate) fn wait_for_port(port: u16, child: &mut std::process::Child, log: &Pa
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "the server exited with {status}:\n{}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
+            panic!("the server exited with {status}:\n{}", std::fs::read_to_string(log).unwrap_or_default());
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    panic!(
-        "nothing listens on port {port} after 10 s:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
+    panic!("nothing listens on port {port} after 10 s:\n{}", std::fs::read_to_string(log).unwrap_or_default());
 }

@@ -24,10 +24,7 @@ pub(crate) const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 /// `sha256:<hex>` of some bytes.
 pub(crate) fn sha256(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
 
@@ -77,16 +74,12 @@ impl TarWriter {
     pub(crate) fn entry(&mut self, header: &[u8; 512], data: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(header);
         self.buf.extend_from_slice(data);
-        self.buf
-            .resize(self.buf.len() + padding(data.len() as u64), 0);
+        self.buf.resize(self.buf.len() + padding(data.len() as u64), 0);
         self
     }
 
     pub(crate) fn file(&mut self, name: &str, data: &[u8]) -> &mut Self {
-        self.entry(
-            &ustar_header(name.as_bytes(), b'0', data.len() as u64, b""),
-            data,
-        )
+        self.entry(&ustar_header(name.as_bytes(), b'0', data.len() as u64, b""), data)
     }
 
     pub(crate) fn dir(&mut self, name: &str) -> &mut Self {
@@ -94,27 +87,18 @@ impl TarWriter {
     }
 
     pub(crate) fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
-        self.entry(
-            &ustar_header(name.as_bytes(), b'2', 0, target.as_bytes()),
-            b"",
-        )
+        self.entry(&ustar_header(name.as_bytes(), b'2', 0, target.as_bytes()), b"")
     }
 
     pub(crate) fn hardlink(&mut self, name: &str, target: &str) -> &mut Self {
-        self.entry(
-            &ustar_header(name.as_bytes(), b'1', 0, target.as_bytes()),
-            b"",
-        )
+        self.entry(&ustar_header(name.as_bytes(), b'1', 0, target.as_bytes()), b"")
     }
 
     /// A GNU `L` record naming the next entry.
     pub(crate) fn gnu_long_name(&mut self, name: &[u8]) -> &mut Self {
         let mut data = name.to_vec();
         data.push(0);
-        self.entry(
-            &ustar_header(b"././@LongLink", b'L', data.len() as u64, b""),
-            &data,
-        )
+        self.entry(&ustar_header(b"././@LongLink", b'L', data.len() as u64, b""), &data)
     }
 
     /// Raw bytes, as they are.
@@ -128,11 +112,6 @@ impl TarWriter {
         let mut out = self.buf.clone();
         out.extend_from_slice(&[0u8; 1024]);
         out
-    }
-
-    /// The stream without an end-of-archive marker.
-    pub(crate) fn unterminated(&self) -> Vec<u8> {
-        self.buf.clone()
     }
 }
 
@@ -180,20 +159,12 @@ pub(crate) struct Layer {
 impl Layer {
     /// A gzip-compressed layer of a tar stream.
     pub(crate) fn gzip(tar: &[u8]) -> Self {
-        Self {
-            blob: gzip(tar),
-            diff_id: sha256(tar),
-            media_type: OCI_LAYER_GZIP,
-        }
+        Self { blob: gzip(tar), diff_id: sha256(tar), media_type: OCI_LAYER_GZIP }
     }
 
     /// A blob as it is, with a diff_id chosen by the test.
     pub(crate) fn raw(blob: Vec<u8>, diff_id: String) -> Self {
-        Self {
-            blob,
-            diff_id,
-            media_type: OCI_LAYER_GZIP,
-        }
+        Self { blob, diff_id, media_type: OCI_LAYER_GZIP }
     }
 }
 
@@ -226,11 +197,8 @@ impl OciLayout {
     /// Creates `dir` with its `oci-layout` file and `blobs/sha256/`.
     pub(crate) fn create(dir: &Path) -> Self {
         std::fs::create_dir_all(dir.join("blobs/sha256")).expect("creating the layout");
-        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)
-            .expect("writing oci-layout");
-        Self {
-            dir: dir.to_path_buf(),
-        }
+        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("writing oci-layout");
+        Self { dir: dir.to_path_buf() }
     }
 
     pub(crate) fn blob_path(&self, digest: &str) -> PathBuf {
@@ -242,10 +210,7 @@ impl OciLayout {
     pub(crate) fn put_blob(&self, bytes: &[u8]) -> Blob {
         let digest = sha256(bytes);
         std::fs::write(self.blob_path(&digest), bytes).expect("writing a blob");
-        Blob {
-            digest,
-            size: bytes.len() as u64,
-        }
+        Blob { digest, size: bytes.len() as u64 }
     }
 
     /// Stores bytes under a digest that may not be theirs.
@@ -282,40 +247,25 @@ impl OciLayout {
         let mut entry = manifest.clone();
         entry["annotations"] = json!({ REF_NAME: tag });
         let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [entry]});
-        std::fs::write(
-            self.dir.join("index.json"),
-            serde_json::to_vec(&index).expect("json"),
-        )
-        .expect("writing index.json");
+        std::fs::write(self.dir.join("index.json"), serde_json::to_vec(&index).expect("json"))
+            .expect("writing index.json");
     }
 
     /// A whole image: layer blobs, config with their diff_ids, manifest, tagged index.
     pub(crate) fn image(&self, layers: &[Layer], tag: &str) -> WrittenImage {
         let blobs: Vec<Blob> = layers.iter().map(|l| self.put_blob(&l.blob)).collect();
-        let descs: Vec<Value> = blobs
-            .iter()
-            .zip(layers)
-            .map(|(b, l)| b.descriptor(l.media_type))
-            .collect();
+        let descs: Vec<Value> = blobs.iter().zip(layers).map(|(b, l)| b.descriptor(l.media_type)).collect();
         let diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id.clone()).collect();
         let config = self.put_config(&diff_ids);
         let manifest = self.put_manifest(&config, &descs, json!({}));
         self.write_index(&manifest.descriptor(OCI_MANIFEST), tag);
-        WrittenImage {
-            manifest,
-            config,
-            layers: blobs,
-        }
+        WrittenImage { manifest, config, layers: blobs }
     }
 }
 
 /// `docker save` output: `manifest.json`, a config, and one uncompressed tar per layer.
 /// `listed_layers` is what manifest.json names (which may differ from what is stored).
-pub(crate) fn docker_archive(
-    layers: &[(&str, Vec<u8>)],
-    listed_layers: &[&str],
-    diff_ids: &[String],
-) -> Vec<u8> {
+pub(crate) fn docker_archive(layers: &[(&str, Vec<u8>)], listed_layers: &[&str], diff_ids: &[String]) -> Vec<u8> {
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64",
         "os": "linux",
@@ -330,8 +280,7 @@ pub(crate) fn docker_archive(
     }]))
     .expect("json");
     let mut tar = TarWriter::new();
-    tar.file("manifest.json", &manifest)
-        .file(&config_name, &config);
+    tar.file("manifest.json", &manifest).file(&config_name, &config);
     for (name, bytes) in layers {
         tar.file(name, bytes);
     }
@@ -341,10 +290,7 @@ pub(crate) fn docker_archive(
 /// Loads a target with every file wanted.
 pub(crate) fn load(target: &str, limits: Limits) -> Result<LoadedImage, SourceError> {
     let parsed = Target::parse(target)?;
-    let opts = LoadOptions {
-        limits,
-        ..LoadOptions::default()
-    };
+    let opts = LoadOptions { limits, ..LoadOptions::default() };
     load_image(target, &parsed, &opts, &Everything)
 }
 
@@ -389,20 +335,11 @@ impl Sandbox {
     }
 
     pub(crate) fn assert_untouched(&self) {
-        let before = self
-            .before
-            .as_ref()
-            .expect("seal() before assert_untouched()");
+        let before = self.before.as_ref().expect("seal() before assert_untouched()");
         let after = snapshot(self.path());
         assert_eq!(&after, before, "the load changed files beside the image");
-        assert_eq!(
-            std::fs::read(self.path().join("sentinel")).expect("sentinel"),
-            SENTINEL
-        );
-        assert_eq!(
-            std::fs::read(self.path().join("host/secret")).expect("secret"),
-            HOST_SECRET
-        );
+        assert_eq!(std::fs::read(self.path().join("sentinel")).expect("sentinel"), SENTINEL);
+        assert_eq!(std::fs::read(self.path().join("host/secret")).expect("secret"), HOST_SECRET);
     }
 }
 
@@ -418,18 +355,12 @@ pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
                 stack.push(path.clone());
                 "dir".to_owned()
             } else if md.file_type().is_symlink() {
-                format!(
-                    "symlink -> {}",
-                    std::fs::read_link(&path).expect("readlink").display()
-                )
+                format!("symlink -> {}", std::fs::read_link(&path).expect("readlink").display())
             } else {
                 let bytes = std::fs::read(&path).expect("read");
                 format!("file {} {}", md.len(), sha256(&bytes))
             };
-            out.insert(
-                path.strip_prefix(root).expect("under root").to_path_buf(),
-                what,
-            );
+            out.insert(path.strip_prefix(root).expect("under root").to_path_buf(), what);
         }
     }
     out
@@ -438,15 +369,8 @@ pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`), if the platform has it.
 pub(crate) fn proc_status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
-    let kib: u64 = line[field.len() + 1..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    let kib: u64 = line[field.len() + 1..].trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kib * 1024)
 }
 

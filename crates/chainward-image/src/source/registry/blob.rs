@@ -81,10 +81,8 @@ pub(super) struct FileSink {
 
 impl FileSink {
     pub(super) fn create(path: &Path) -> Result<Self, RegistryError> {
-        let file = std::fs::File::create_new(path).map_err(|source| RegistryError::Write {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file =
+            std::fs::File::create_new(path).map_err(|source| RegistryError::Write { path: path.to_owned(), source })?;
         Ok(Self {
             path: path.to_owned(),
             // Big enough that the (blocking) writes to the page cache are few and short.
@@ -95,23 +93,13 @@ impl FileSink {
     pub(super) fn finish(self) -> Result<(), RegistryError> {
         let Self { path, file } = self;
         // Flushing is enough: the file is read back by this process, never after a crash.
-        file.into_inner()
-            .map(drop)
-            .map_err(|e| RegistryError::Write {
-                path,
-                source: e.into_error(),
-            })
+        file.into_inner().map(drop).map_err(|e| RegistryError::Write { path, source: e.into_error() })
     }
 }
 
 impl BlobSink for FileSink {
     fn write(&mut self, bytes: &[u8]) -> Result<(), RegistryError> {
-        self.file
-            .write_all(bytes)
-            .map_err(|source| RegistryError::Write {
-                path: self.path.clone(),
-                source,
-            })
+        self.file.write_all(bytes).map_err(|source| RegistryError::Write { path: self.path.clone(), source })
     }
 }
 
@@ -127,11 +115,8 @@ impl Puller<'_> {
         sink: &mut dyn BlobSink,
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<(), RegistryError> {
-        let mut hasher =
-            Hasher::for_digest(digest).ok_or_else(|| RegistryError::UnsupportedDigest {
-                what: what.to_owned(),
-                digest: digest.clone(),
-            })?;
+        let mut hasher = Hasher::for_digest(digest)
+            .ok_or_else(|| RegistryError::UnsupportedDigest { what: what.to_owned(), digest: digest.clone() })?;
         let digest_str = digest.to_string();
         // Only the digest, never the descriptor's `urls`: foreign-layer URLs would send
         // requests to hosts the user never named.
@@ -143,11 +128,7 @@ impl Puller<'_> {
         if let Some(len) = stream.content_length
             && len != size
         {
-            return Err(RegistryError::SizeMismatch {
-                what: what.to_owned(),
-                expected: size,
-                actual: len,
-            });
+            return Err(RegistryError::SizeMismatch { what: what.to_owned(), expected: size, actual: len });
         }
         let mut received: u64 = 0;
         let mut client_says_mismatch = None;
@@ -157,10 +138,8 @@ impl Puller<'_> {
                 Err(e) => {
                     // oci-client's verifying stream reports a digest mismatch as an IO error at
                     // the end of the body; our own hash below names the digests.
-                    if let Some(oci_client::errors::DigestError::VerificationError {
-                        expected,
-                        actual,
-                    }) = e.get_ref().and_then(|i| i.downcast_ref())
+                    if let Some(oci_client::errors::DigestError::VerificationError { expected, actual }) =
+                        e.get_ref().and_then(|i| i.downcast_ref())
                     {
                         client_says_mismatch = Some((expected.clone(), actual.clone()));
                         break;
@@ -175,44 +154,25 @@ impl Puller<'_> {
             let len = bytes.len() as u64;
             received = received.saturating_add(len);
             if received > size {
-                return Err(RegistryError::SizeMismatch {
-                    what: what.to_owned(),
-                    expected: size,
-                    actual: received,
-                });
+                return Err(RegistryError::SizeMismatch { what: what.to_owned(), expected: size, actual: received });
             }
             hasher.update(&bytes);
             sink.write(&bytes)?;
             on_bytes(len);
         }
         if received != size {
-            return Err(RegistryError::SizeMismatch {
-                what: what.to_owned(),
-                expected: size,
-                actual: received,
-            });
+            return Err(RegistryError::SizeMismatch { what: what.to_owned(), expected: size, actual: received });
         }
         let actual = hasher
             .finish()
-            .ok_or_else(|| RegistryError::UnsupportedDigest {
-                what: what.to_owned(),
-                digest: digest.clone(),
-            })?;
+            .ok_or_else(|| RegistryError::UnsupportedDigest { what: what.to_owned(), digest: digest.clone() })?;
         if actual != *digest {
-            return Err(RegistryError::DigestMismatch {
-                what: what.to_owned(),
-                expected: digest.clone(),
-                actual,
-            });
+            return Err(RegistryError::DigestMismatch { what: what.to_owned(), expected: digest.clone(), actual });
         }
         if let Some((expected, actual)) = client_says_mismatch {
             // Our hash matched the descriptor, so the client compared against the registry's
             // `Docker-Content-Digest` header, which names other content.
-            return Err(self.digest_error(
-                &format!("{what} (Docker-Content-Digest header)"),
-                &expected,
-                &actual,
-            ));
+            return Err(self.digest_error(&format!("{what} (Docker-Content-Digest header)"), &expected, &actual));
         }
         Ok(())
     }

@@ -75,9 +75,7 @@ pub enum RegistryError {
         credentials: String,
     },
     /// The token server of the bearer flow refused to issue a token.
-    #[error(
-        "the token server of {registry} refused a token for {reference}, with {credentials}: {reason}"
-    )]
+    #[error("the token server of {registry} refused a token for {reference}, with {credentials}: {reason}")]
     AuthenticationFailed {
         /// The registry host.
         registry: String,
@@ -140,14 +138,14 @@ pub enum RegistryError {
         actual: Digest,
     },
     /// Content is larger or smaller than its descriptor says.
-    #[error("size mismatch for {what}: the descriptor says {expected} bytes, the registry sent {actual}{}",
-        if *actual > *expected { " or more" } else { "" })]
+    #[error("size mismatch for {what}: the descriptor says {expected} bytes, the registry sent {actual}")]
     SizeMismatch {
         /// What was checked.
         what: String,
         /// The size in the descriptor.
         expected: u64,
-        /// The bytes received (for an overrun: where reading stopped).
+        /// The size the registry announced (`Content-Length`) or the bytes received (for an
+        /// overrun: where reading stopped).
         actual: u64,
     },
     /// Content is over a size bound, and was refused before (or while) reading it.
@@ -163,9 +161,7 @@ pub enum RegistryError {
         hint: &'static str,
     },
     /// A digest uses an algorithm chainward cannot verify (only sha256 and sha512 can be).
-    #[error(
-        "{what} is named by digest {digest}, whose algorithm cannot be verified (only sha256 and sha512)"
-    )]
+    #[error("{what} is named by digest {digest}, whose algorithm cannot be verified (only sha256 and sha512)")]
     UnsupportedDigest {
         /// What the digest names.
         what: String,
@@ -189,18 +185,14 @@ pub enum RegistryError {
     },
     /// An index entry chosen for the platform is itself an index (nested indexes are not
     /// followed: no registry image needs them, and they allow unbounded chains).
-    #[error(
-        "{what} is an image index inside an image index; chainward does not follow nested indexes"
-    )]
+    #[error("{what} is an image index inside an image index; chainward does not follow nested indexes")]
     NestedIndex {
         /// The nested document.
         what: String,
     },
     /// The config's `rootfs.diff_ids` and the manifest's layers disagree (Docker refuses such
     /// images too: "layers from manifest don't match image configuration").
-    #[error(
-        "{reference}: the manifest has {layers} layers but the config lists {diff_ids} diff_ids"
-    )]
+    #[error("{reference}: the manifest has {layers} layers but the config lists {diff_ids} diff_ids")]
     LayerCountMismatch {
         /// The image reference.
         reference: String,

@@ -1,0 +1,222 @@
+//! Findings: symbolic routes become concrete spans in one place ([`Sink::report`]).
+
+use chainward_yaml::{Document, Route, Span};
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, not a weakness by itself.
+    Informational,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// How sure the audit is that the finding is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Often a false positive; shown for review.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// Who a finding is for: zizmor's personas, whose names users already know. A finding is
+/// shown when its persona is at or below the one selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Persona {
+    /// Findings worth acting on.
+    #[default]
+    Regular,
+    /// Also code-quality and hygiene findings.
+    Pedantic,
+    /// Everything, including findings that need a human to judge.
+    Auditor,
+}
+
+/// Where a finding points: the file, the symbolic route and the concrete span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The input file as given (or as found under a directory).
+    pub file: String,
+    /// The YAML route, e.g. `jobs.build.steps[2].uses`.
+    pub route: String,
+    /// First line, 1-based.
+    pub line: usize,
+    /// First column, 1-based.
+    pub column: usize,
+    /// Last line, 1-based.
+    pub end_line: usize,
+    /// Column just after the end, 1-based.
+    pub end_column: usize,
+    /// Byte range in the file.
+    pub bytes: (usize, usize),
+    /// What this location shows.
+    pub annotation: String,
+}
+
+/// One audit result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The audit id (kebab-case).
+    pub id: &'static str,
+    /// The audit's one-line description.
+    pub description: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// The persona the finding is meant for.
+    pub persona: Persona,
+    /// The primary location.
+    pub primary: Location,
+    /// Related locations, for context.
+    pub related: Vec<Location>,
+}
+
+/// What part of a routed node a location covers.
+#[derive(Debug, Clone)]
+pub enum Focus<'a> {
+    /// The value.
+    Value,
+    /// The key of the route's last component.
+    Key,
+    /// A piece of the value's source text (e.g. one `${{ }}` inside a `run:` script): the
+    /// first occurrence at or after the given byte offset into the value's source; the value
+    /// when it is not found verbatim (escapes, folding).
+    Text(&'a str),
+}
+
+/// A location as an audit states it: symbolic, with an annotation.
+#[derive(Debug, Clone)]
+pub struct Spot<'a> {
+    /// The route.
+    pub route: Route,
+    /// Which part.
+    pub focus: Focus<'a>,
+    /// What it shows.
+    pub annotation: String,
+}
+
+impl<'a> Spot<'a> {
+    /// A location at a route.
+    pub fn new(route: Route, focus: Focus<'a>, annotation: impl Into<String>) -> Self {
+        Spot { route, focus, annotation: annotation.into() }
+    }
+}
+
+/// A finding as an audit states it, before spans are known.
+#[derive(Debug, Clone)]
+pub struct Draft<'a> {
+    /// Severity.
+    pub severity: Severity,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// Persona.
+    pub persona: Persona,
+    /// Primary location.
+    pub primary: Spot<'a>,
+    /// Related locations.
+    pub related: Vec<Spot<'a>>,
+}
+
+impl<'a> Draft<'a> {
+    /// A regular-persona draft.
+    pub fn new(severity: Severity, confidence: Confidence, primary: Spot<'a>) -> Self {
+        Draft { severity, confidence, persona: Persona::Regular, primary, related: Vec::new() }
+    }
+
+    /// Sets the persona.
+    pub fn persona(mut self, persona: Persona) -> Self {
+        self.persona = persona;
+        self
+    }
+
+    /// Adds a related location.
+    pub fn related(mut self, spot: Spot<'a>) -> Self {
+        self.related.push(spot);
+        self
+    }
+}
+
+/// Collects an audit's findings for one input, turning routes into spans.
+#[derive(Debug)]
+pub struct Sink<'a> {
+    file: &'a str,
+    doc: &'a Document,
+    id: &'static str,
+    description: &'static str,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    pub(crate) fn new(file: &'a str, doc: &'a Document, id: &'static str, description: &'static str) -> Self {
+        Sink { file, doc, id, description, findings: Vec::new() }
+    }
+
+    pub(crate) fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// The document being audited.
+    pub fn doc(&self) -> &'a Document {
+        self.doc
+    }
+
+    /// Records a finding.
+    pub fn report(&mut self, draft: Draft<'_>) {
+        let primary = self.locate(&draft.primary);
+        let related = draft.related.iter().map(|s| self.locate(s)).collect();
+        self.findings.push(Finding {
+            id: self.id,
+            description: self.description,
+            severity: draft.severity,
+            confidence: draft.confidence,
+            persona: draft.persona,
+            primary,
+            related,
+        });
+    }
+
+    fn locate(&self, spot: &Spot<'_>) -> Location {
+        let value = self.doc.resolve(&spot.route);
+        let span = match &spot.focus {
+            Focus::Value => value.map(|n| n.span),
+            Focus::Key => self.doc.resolve_key(&spot.route).or(value).map(|n| n.span),
+            Focus::Text(needle) => value.map(|n| text_span(self.doc, n.span, needle).unwrap_or(n.span)),
+        }
+        .unwrap_or_default();
+        Location {
+            file: self.file.to_owned(),
+            route: spot.route.to_string(),
+            line: span.start.line.max(1),
+            column: span.start.column.max(1),
+            end_line: span.end.line.max(1),
+            end_column: span.end.column.max(1),
+            bytes: (span.start.byte, span.end.byte),
+            annotation: spot.annotation.clone(),
+        }
+    }
+}
+
+/// The span of `needle` inside `within`, searching the source text verbatim.
+fn text_span(doc: &Document, within: Span, needle: &str) -> Option<Span> {
+    if needle.is_empty() {
+        return None;
+    }
+    let src = doc.source();
+    let hay = src.get(within.start.byte..within.end.byte.max(within.start.byte))?;
+    let rel = hay.find(needle)?;
+    let start = within.start.byte + rel;
+    let end = start + needle.len();
+    Some(Span { start: doc.pos_at(start), end: doc.pos_at(end) })
+}

@@ -1,0 +1,191 @@
+//! Inputs: which files are audited and what kind each is.
+
+use std::path::{Path, PathBuf};
+
+use chainward_gha::{Action, Dependabot, ModelError, Workflow};
+use chainward_yaml::{Document, Limits, YamlError};
+
+/// What kind of file an input is.
+#[derive(Debug, Clone)]
+pub enum InputKind {
+    /// A workflow.
+    Workflow(Workflow),
+    /// An action definition (composite, Docker or JavaScript).
+    Action(Action),
+    /// A Dependabot configuration.
+    Dependabot(Dependabot),
+}
+
+/// A loaded input.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The path as shown in findings.
+    pub file: String,
+    /// The parsed file.
+    pub kind: InputKind,
+}
+
+impl Input {
+    /// The positioned document.
+    pub fn doc(&self) -> &Document {
+        match &self.kind {
+            InputKind::Workflow(w) => &w.doc,
+            InputKind::Action(a) => &a.doc,
+            InputKind::Dependabot(d) => &d.doc,
+        }
+    }
+}
+
+/// Why an input could not be audited.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading failed.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed or over a limit.
+    #[error("{file}: {source}")]
+    Yaml {
+        /// The file.
+        file: String,
+        /// The error.
+        source: YamlError,
+    },
+    /// The YAML is not a workflow, action or Dependabot config of the expected shape.
+    #[error("{file}: not a valid {kind}: {source}")]
+    Model {
+        /// The file.
+        file: String,
+        /// What it was taken for.
+        kind: &'static str,
+        /// The error.
+        source: ModelError,
+    },
+    /// A file whose kind cannot be told from its name or content.
+    #[error("{file}: not a workflow, action.yml or dependabot.yml")]
+    Unrecognized {
+        /// The file.
+        file: String,
+    },
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Kind by name, as GitHub finds these files: `action.yml|yaml` anywhere, `dependabot.yml|yaml`,
+/// anything else YAML is taken for a workflow only when its content says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guess {
+    Action,
+    Dependabot,
+    Workflow,
+    ByContent,
+}
+
+fn guess(path: &Path) -> Guess {
+    match file_name(path) {
+        "action.yml" | "action.yaml" => Guess::Action,
+        "dependabot.yml" | "dependabot.yaml" => Guess::Dependabot,
+        _ if is_under_workflows(path) => Guess::Workflow,
+        _ => Guess::ByContent,
+    }
+}
+
+fn is_under_workflows(path: &Path) -> bool {
+    let parent = path.parent();
+    parent.and_then(|p| p.file_name()).is_some_and(|n| n == "workflows")
+        && parent.and_then(Path::parent).and_then(|p| p.file_name()).is_some_and(|n| n == ".github")
+}
+
+/// Loads one file given its bytes.
+pub fn load(file: &str, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Input, InputError> {
+    let doc = chainward_yaml::parse(bytes, limits).map_err(|source| InputError::Yaml { file: file.into(), source })?;
+    let model = |kind, source| InputError::Model { file: file.into(), kind, source };
+    let kind = match guess(path) {
+        Guess::Action => InputKind::Action(Action::new(doc).map_err(|e| model("action", e))?),
+        Guess::Dependabot => InputKind::Dependabot(Dependabot::new(doc).map_err(|e| model("Dependabot config", e))?),
+        Guess::Workflow => InputKind::Workflow(Workflow::new(doc).map_err(|e| model("workflow", e))?),
+        Guess::ByContent if doc.root.get("jobs").is_some() => {
+            InputKind::Workflow(Workflow::new(doc).map_err(|e| model("workflow", e))?)
+        }
+        Guess::ByContent if doc.root.get("runs").is_some() => {
+            InputKind::Action(Action::new(doc).map_err(|e| model("action", e))?)
+        }
+        Guess::ByContent if doc.root.get("updates").is_some() => {
+            InputKind::Dependabot(Dependabot::new(doc).map_err(|e| model("Dependabot config", e))?)
+        }
+        Guess::ByContent => return Err(InputError::Unrecognized { file: file.into() }),
+    };
+    Ok(Input { file: file.to_owned(), kind })
+}
+
+/// Reads and loads one file.
+pub fn load_path(path: &Path, limits: &Limits) -> Result<Input, InputError> {
+    let file = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| InputError::Io { file: file.clone(), source })?;
+    // Refuse before reading, so a huge file costs no memory.
+    if meta.len() > limits.max_bytes as u64 {
+        let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        return Err(InputError::Yaml { file, source: YamlError::TooLarge { size, max: limits.max_bytes } });
+    }
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io { file: file.clone(), source })?;
+    load(&file, path, &bytes, limits)
+}
+
+/// The files a directory holds the way a repository lays them out (sorted):
+/// `.github/workflows/*.{yml,yaml}`, `action.{yml,yaml}` anywhere but inside hidden or
+/// vendored folders, and `.github/dependabot.{yml,yaml}`. A file path is returned as is.
+pub fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let io = |source| InputError::Io { file: path.display().to_string(), source };
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let github = path.join(".github");
+    for dir in [github.join("workflows")] {
+        if dir.is_dir() {
+            for entry in std::fs::read_dir(&dir).map_err(io)? {
+                let p = entry.map_err(io)?.path();
+                if p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    for name in ["dependabot.yml", "dependabot.yaml"] {
+        let p = github.join(name);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    // Actions: an explicit stack (no recursion), skipping hidden and dependency folders.
+    let mut todo = vec![path.to_path_buf()];
+    let mut visited = 0usize;
+    while let Some(dir) = todo.pop() {
+        visited += 1;
+        if visited > 100_000 {
+            break;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let name = file_name(&p);
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                if !name.starts_with('.') && name != "node_modules" && name != "target" {
+                    todo.push(p);
+                }
+            } else if ft.is_file() && matches!(name, "action.yml" | "action.yaml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

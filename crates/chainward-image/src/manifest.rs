@@ -52,11 +52,7 @@ pub struct DescriptorPlatform {
 impl DescriptorPlatform {
     /// As a model [`Platform`].
     pub fn to_platform(&self) -> Platform {
-        Platform {
-            os: self.os.clone(),
-            architecture: self.architecture.clone(),
-            variant: self.variant.clone(),
-        }
+        Platform { os: self.os.clone(), architecture: self.architecture.clone(), variant: self.variant.clone() }
     }
 }
 
@@ -123,11 +119,7 @@ pub struct RootFs {
 impl ImageConfig {
     /// The platform the config declares, if it names os and architecture.
     pub fn platform(&self) -> Option<Platform> {
-        Some(Platform {
-            os: self.os.clone()?,
-            architecture: self.architecture.clone()?,
-            variant: self.variant.clone(),
-        })
+        Some(Platform { os: self.os.clone()?, architecture: self.architecture.clone()?, variant: self.variant.clone() })
     }
 }
 
@@ -152,7 +144,9 @@ pub enum ManifestError {
         source: serde_json::Error,
     },
     /// The media type is not one chainward can read.
-    #[error("{what} has unsupported media type {media_type:?} (expected an OCI or Docker v2 schema 2 manifest or index)")]
+    #[error(
+        "{what} has unsupported media type {media_type:?} (expected an OCI or Docker v2 schema 2 manifest or index)"
+    )]
     UnsupportedMediaType {
         /// Which document.
         what: String,
@@ -184,27 +178,14 @@ struct Probe {
 
 /// Parses a manifest or index. `declared_type` is the media type from the descriptor or the
 /// HTTP Content-Type, used when the document itself has no `mediaType` (allowed by OCI).
-pub fn parse_document(
-    bytes: &[u8],
-    declared_type: Option<&str>,
-    what: &str,
-) -> Result<Document, ManifestError> {
-    let json_err = |source| ManifestError::Json {
-        what: what.to_owned(),
-        source,
-    };
+pub fn parse_document(bytes: &[u8], declared_type: Option<&str>, what: &str) -> Result<Document, ManifestError> {
+    let json_err = |source| ManifestError::Json { what: what.to_owned(), source };
     let probe: Probe = serde_json::from_slice(bytes).map_err(json_err)?;
     if let Some(v) = probe.schema_version.filter(|v| *v != 2) {
-        return Err(ManifestError::SchemaVersion {
-            what: what.to_owned(),
-            found: v,
-        });
+        return Err(ManifestError::SchemaVersion { what: what.to_owned(), found: v });
     }
-    let media_type = probe
-        .media_type
-        .as_deref()
-        .or(declared_type)
-        .map(|m| m.split(';').next().unwrap_or(m).trim().to_owned());
+    let media_type =
+        probe.media_type.as_deref().or(declared_type).map(|m| m.split(';').next().unwrap_or(m).trim().to_owned());
     let is_index = match media_type.as_deref() {
         Some(OCI_INDEX | DOCKER_MANIFEST_LIST) => true,
         Some(OCI_MANIFEST | DOCKER_MANIFEST) => false,
@@ -213,10 +194,7 @@ pub fn parse_document(
             probe.manifests.is_some() && probe.config.is_none()
         }
         Some(other) => {
-            return Err(ManifestError::UnsupportedMediaType {
-                what: what.to_owned(),
-                media_type: other.to_owned(),
-            });
+            return Err(ManifestError::UnsupportedMediaType { what: what.to_owned(), media_type: other.to_owned() });
         }
     };
     if is_index {
@@ -228,10 +206,7 @@ pub fn parse_document(
 
 /// Parses an image config blob.
 pub fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfig, ManifestError> {
-    serde_json::from_slice(bytes).map_err(|source| ManifestError::Json {
-        what: what.to_owned(),
-        source,
-    })
+    serde_json::from_slice(bytes).map_err(|source| ManifestError::Json { what: what.to_owned(), source })
 }
 
 /// The compression of a layer blob, from its first bytes (media types lie in the wild:
@@ -274,9 +249,6 @@ mod tests {
         let s1 = br#"{"schemaVersion":1,"name":"x"}"#;
         assert!(matches!(parse_document(s1, None, "m"), Err(ManifestError::SchemaVersion { found: 1, .. })));
         let foreign = br#"{"schemaVersion":2,"mediaType":"application/vnd.cncf.helm.chart"}"#;
-        assert!(matches!(
-            parse_document(foreign, None, "m"),
-            Err(ManifestError::UnsupportedMediaType { .. })
-        ));
+        assert!(matches!(parse_document(foreign, None, "m"), Err(ManifestError::UnsupportedMediaType { .. })));
     }
 }

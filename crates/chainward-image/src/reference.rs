@@ -119,9 +119,7 @@ pub enum ReferenceError {
     },
     /// The repository path holds an uppercase letter (Docker: "repository name must be
     /// lowercase").
-    #[error(
-        "invalid image reference {reference:?}: repository name {repository:?} must be lowercase"
-    )]
+    #[error("invalid image reference {reference:?}: repository name {repository:?} must be lowercase")]
     UppercaseRepository {
         /// The reference as written.
         reference: String,
@@ -195,9 +193,7 @@ impl Reference {
         let reference = || s.to_owned();
         // `ParseNormalizedNamed` refuses what `ParseAnyReference` would read as an image ID.
         if is_hex_identifier(s) {
-            return Err(ReferenceError::HexIdentifier {
-                reference: reference(),
-            });
+            return Err(ReferenceError::HexIdentifier { reference: reference() });
         }
 
         // No part before the digest may hold `@`, so the first one starts it.
@@ -221,45 +217,25 @@ impl Reference {
         // Docker checks case before the grammar, so `Nginx` is "must be lowercase" rather than
         // "invalid reference format".
         if repository.to_lowercase() != repository {
-            return Err(ReferenceError::UppercaseRepository {
-                reference: reference(),
-                repository,
-            });
+            return Err(ReferenceError::UppercaseRepository { reference: reference(), repository });
         }
         if !is_registry(registry) {
-            return Err(ReferenceError::InvalidRegistry {
-                reference: reference(),
-                registry: registry.to_owned(),
-            });
+            return Err(ReferenceError::InvalidRegistry { reference: reference(), registry: registry.to_owned() });
         }
         if let Some(bad) = repository.split('/').find(|c| !is_path_component(c)) {
-            return Err(ReferenceError::InvalidComponent {
-                reference: reference(),
-                component: bad.to_owned(),
-            });
+            return Err(ReferenceError::InvalidComponent { reference: reference(), component: bad.to_owned() });
         }
         if repository.len() > MAX_REPOSITORY_LEN {
-            return Err(ReferenceError::NameTooLong {
-                reference: reference(),
-                len: repository.len(),
-            });
+            return Err(ReferenceError::NameTooLong { reference: reference(), len: repository.len() });
         }
         if let Some(t) = tag
             && !is_tag(t)
         {
-            return Err(ReferenceError::InvalidTag {
-                reference: reference(),
-                tag: t.to_owned(),
-            });
+            return Err(ReferenceError::InvalidTag { reference: reference(), tag: t.to_owned() });
         }
         let digest = digest.map(|d| parse_digest(s, d)).transpose()?;
 
-        Ok(Self {
-            registry: registry.to_owned(),
-            repository,
-            tag: tag.map(str::to_owned),
-            digest,
-        })
+        Ok(Self { registry: registry.to_owned(), repository, tag: tag.map(str::to_owned), digest })
     }
 
     /// The registry host (with port), normalised: `docker.io` for Docker Hub.
@@ -307,11 +283,7 @@ impl Reference {
     /// The host (with port) to send registry API requests to: `registry-1.docker.io` for
     /// `docker.io`, the registry itself otherwise.
     pub fn api_host(&self) -> &str {
-        if self.registry == DOCKER_HUB {
-            DOCKER_HUB_API
-        } else {
-            &self.registry
-        }
+        if self.registry == DOCKER_HUB { DOCKER_HUB_API } else { &self.registry }
     }
 
     /// The short form Docker prints (`FamiliarString`): without `docker.io/`, and without
@@ -331,9 +303,7 @@ impl Reference {
                 // `library/a/b` keeps its namespace: `a/b` would read back as `docker.io/a/b`.
                 Some(rest)
                     if !rest.contains('/')
-                        && (self.tag.is_some()
-                            || self.digest.is_some()
-                            || !is_hex_identifier(rest)) =>
+                        && (self.tag.is_some() || self.digest.is_some() || !is_hex_identifier(rest)) =>
                 {
                     rest
                 }
@@ -363,24 +333,15 @@ impl Reference {
 
     /// The same reference pinned to `digest`, keeping the tag (`WithDigest`).
     pub fn with_digest(&self, digest: Digest) -> Self {
-        Self {
-            digest: Some(digest),
-            ..self.clone()
-        }
+        Self { digest: Some(digest), ..self.clone() }
     }
 
     /// The same reference with `tag`, keeping the digest (`WithTag`).
     pub fn with_tag(&self, tag: &str) -> Result<Self, ReferenceError> {
         if !is_tag(tag) {
-            return Err(ReferenceError::InvalidTag {
-                reference: self.to_string(),
-                tag: tag.to_owned(),
-            });
+            return Err(ReferenceError::InvalidTag { reference: self.to_string(), tag: tag.to_owned() });
         }
-        Ok(Self {
-            tag: Some(tag.to_owned()),
-            ..self.clone()
-        })
+        Ok(Self { tag: Some(tag.to_owned()), ..self.clone() })
     }
 }
 
@@ -472,9 +433,7 @@ fn looks_like_registry(first: &str) -> bool {
 
 /// `anchoredIdentifierRegexp`: 64 lowercase hex digits, an image ID.
 fn is_hex_identifier(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// `domainAndPort`: a host name, IPv4 address or bracketed IPv6 address, then an optional
@@ -524,10 +483,7 @@ fn is_path_component(c: &str) -> bool {
     loop {
         // An alphanumeric run, at least one character.
         let mut run = 0;
-        while bytes
-            .next_if(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            .is_some()
-        {
+        while bytes.next_if(|b| b.is_ascii_lowercase() || b.is_ascii_digit()).is_some() {
             run += 1;
         }
         if run == 0 {
@@ -553,9 +509,7 @@ fn is_tag(t: &str) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     match t.as_bytes().split_first() {
         Some((first, rest)) => {
-            t.len() <= MAX_TAG_LEN
-                && word(*first)
-                && rest.iter().all(|&b| word(b) || b == b'.' || b == b'-')
+            t.len() <= MAX_TAG_LEN && word(*first) && rest.iter().all(|&b| word(b) || b == b'.' || b == b'-')
         }
         None => false,
     }
@@ -573,15 +527,11 @@ fn parse_digest(reference: &str, d: &str) -> Result<Digest, ReferenceError> {
         .algorithm()
         .split(['-', '_', '+', '.'])
         .all(|c| c.as_bytes().first().is_some_and(u8::is_ascii_alphabetic));
-    let encoded_ok =
-        digest.hex().len() >= MIN_DIGEST_HEX && digest.hex().bytes().all(|b| b.is_ascii_hexdigit());
+    let encoded_ok = digest.hex().len() >= MIN_DIGEST_HEX && digest.hex().bytes().all(|b| b.is_ascii_hexdigit());
     if algorithm_ok && encoded_ok {
         Ok(digest)
     } else {
-        Err(ReferenceError::DigestOutsideReferenceGrammar {
-            reference: reference.to_owned(),
-            digest: d.to_owned(),
-        })
+        Err(ReferenceError::DigestOutsideReferenceGrammar { reference: reference.to_owned(), digest: d.to_owned() })
     }
 }
 
@@ -600,15 +550,7 @@ mod tests {
     }
 
     /// input, registry, repository, tag as written, digest, Display, familiar.
-    type ValidCase<'a> = (
-        &'a str,
-        &'a str,
-        &'a str,
-        Option<&'a str>,
-        Option<&'a str>,
-        &'a str,
-        &'a str,
-    );
+    type ValidCase<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, &'a str);
 
     #[test]
     fn valid_references() {
@@ -697,15 +639,9 @@ mod tests {
         match e {
             ReferenceError::Empty => ("Empty", String::new()),
             ReferenceError::HexIdentifier { .. } => ("HexIdentifier", String::new()),
-            ReferenceError::InvalidRegistry { registry, .. } => {
-                ("InvalidRegistry", registry.clone())
-            }
-            ReferenceError::UppercaseRepository { repository, .. } => {
-                ("UppercaseRepository", repository.clone())
-            }
-            ReferenceError::InvalidComponent { component, .. } => {
-                ("InvalidComponent", component.clone())
-            }
+            ReferenceError::InvalidRegistry { registry, .. } => ("InvalidRegistry", registry.clone()),
+            ReferenceError::UppercaseRepository { repository, .. } => ("UppercaseRepository", repository.clone()),
+            ReferenceError::InvalidComponent { component, .. } => ("InvalidComponent", component.clone()),
             ReferenceError::NameTooLong { len, .. } => ("NameTooLong", len.to_string()),
             ReferenceError::InvalidTag { tag, .. } => ("InvalidTag", tag.clone()),
             ReferenceError::InvalidDigest { digest, .. } => ("InvalidDigest", digest.clone()),
@@ -790,11 +726,8 @@ mod tests {
             ("repo@foo:ffffffffffffffffffffffffffffffff-", "DigestOutsideReferenceGrammar", "foo:ffffffffffffffffffffffffffffffff-"),
             ("repo@sha3.256:ffffffffffffffffffffffffffffffff", "DigestOutsideReferenceGrammar", "sha3.256:ffffffffffffffffffffffffffffffff"),
         ];
-        let fill = |s: &str| {
-            s.replace("{SHA_UPPER}", &sha_upper)
-                .replace("{SHA}", SHA)
-                .replace("{LONG_TAG}", &long_tag)
-        };
+        let fill =
+            |s: &str| s.replace("{SHA_UPPER}", &sha_upper).replace("{SHA}", SHA).replace("{LONG_TAG}", &long_tag);
         for &(input, variant, part) in cases {
             let input = fill(input);
             let err = Reference::parse(&input).expect_err(&input);
@@ -812,10 +745,7 @@ mod tests {
         assert_eq!(kind(&Reference::parse(&long).unwrap_err()), too_long);
         // `library/` counts: 247 + 8 = 255 fits, 248 + 8 does not.
         assert!(Reference::parse(&"a".repeat(247)).is_ok());
-        assert_eq!(
-            kind(&Reference::parse(&"a".repeat(248)).unwrap_err()),
-            too_long
-        );
+        assert_eq!(kind(&Reference::parse(&"a".repeat(248)).unwrap_err()), too_long);
         let deep = format!("{}a:tag-puts-this-over-max", "a/".repeat(127));
         assert_eq!(Reference::parse(&deep).unwrap().repository().len(), 255);
     }
@@ -841,15 +771,9 @@ mod tests {
     #[test]
     fn errors_name_the_reference_and_the_part() {
         let msg = Reference::parse("docker/Docker").unwrap_err().to_string();
-        assert!(
-            msg.contains("\"docker/Docker\"") && msg.contains("must be lowercase"),
-            "{msg}"
-        );
+        assert!(msg.contains("\"docker/Docker\"") && msg.contains("must be lowercase"), "{msg}");
         let msg = Reference::parse("nginx:-x").unwrap_err().to_string();
-        assert!(
-            msg.contains("\"nginx:-x\"") && msg.contains("tag \"-x\""),
-            "{msg}"
-        );
+        assert!(msg.contains("\"nginx:-x\"") && msg.contains("tag \"-x\""), "{msg}");
         let err = Reference::parse("nginx@sha256:abc").unwrap_err();
         assert!(err.to_string().contains("digest \"sha256:abc\""), "{err}");
         assert!(std::error::Error::source(&err).is_some());
@@ -929,22 +853,9 @@ mod tests {
             "[fc00:1::2]:443/",
             "registry-1.docker.io/",
         ];
-        let paths = [
-            "x",
-            "library/x",
-            "a/b",
-            "a-b/c__d/e.f",
-            "0/1/2/3",
-            "library/a/b",
-            "a.b/c",
-            "localhost/x",
-        ];
+        let paths = ["x", "library/x", "a/b", "a-b/c__d/e.f", "0/1/2/3", "library/a/b", "a.b/c", "localhost/x"];
         let tags = ["", ":latest", ":V1.2_x-y", ":0"];
-        let digests = [
-            "".to_owned(),
-            format!("@{SHA}"),
-            format!("@sha512:{}", "0".repeat(128)),
-        ];
+        let digests = ["".to_owned(), format!("@{SHA}"), format!("@sha512:{}", "0".repeat(128))];
         let mut n = 0;
         for reg in registries {
             for path in paths {
@@ -963,43 +874,20 @@ mod tests {
 
     #[test]
     fn path_component_grammar() {
-        for ok in [
-            "a",
-            "0",
-            "a.b",
-            "a_b",
-            "a__b",
-            "a-b",
-            "a---b",
-            "a.b_c__d-e",
-            "192.168.0.1",
-        ] {
+        for ok in ["a", "0", "a.b", "a_b", "a__b", "a-b", "a---b", "a.b_c__d-e", "192.168.0.1"] {
             assert!(is_path_component(ok), "{ok}");
         }
-        for bad in [
-            "", ".", "a.", ".a", "a..b", "a___b", "a_-b", "a-.b", "A", "a/b", "a:b",
-        ] {
+        for bad in ["", ".", "a.", ".a", "a..b", "a___b", "a_-b", "a-.b", "A", "a/b", "a:b"] {
             assert!(!is_path_component(bad), "{bad}");
         }
     }
 
     #[test]
     fn registry_grammar() {
-        for ok in [
-            "a",
-            "A-1.b",
-            "localhost:0",
-            "1.2.3.4:65536",
-            "[::]",
-            "[::1]:1",
-            "xn--n3h.com",
-        ] {
+        for ok in ["a", "A-1.b", "localhost:0", "1.2.3.4:65536", "[::]", "[::1]:1", "xn--n3h.com"] {
             assert!(is_registry(ok), "{ok}");
         }
-        for bad in [
-            "", ".", "a.", "-a", "a-", "a_b", "a:", "a:b", "a:1:2", "[]", "[g::]", "[::1]:",
-            "[::1]]",
-        ] {
+        for bad in ["", ".", "a.", "-a", "a-", "a_b", "a:", "a:b", "a:1:2", "[]", "[g::]", "[::1]:", "[::1]]"] {
             assert!(!is_registry(bad), "{bad}");
         }
     }

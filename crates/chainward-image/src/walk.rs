@@ -367,20 +367,6 @@ impl Seek for FileRegion {
     }
 }
 
-/// Hashes everything read through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 const READ_BUFFER: usize = 256 * 1024;
 
 /// Walks one layer blob stored in a file: sniffs its compression, inflates it, and checks
@@ -411,52 +397,139 @@ pub fn walk_blob(
             let reader = Seeking(BufReader::with_capacity(64 * 1024, region));
             walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
         }
-        (compression, verify) => {
-            let hashing = HashingReader { inner: BufReader::with_capacity(READ_BUFFER, region), hasher: Sha256::new() };
-            let (index, mut hashing) = match compression {
-                Compression::Gzip => {
-                    let dec = flate2::read::MultiGzDecoder::new(hashing);
-                    let (index, Streaming(mut rest)) = walk_tar(
-                        Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
-                        layer_name,
-                        interest,
-                        limits,
-                        budget,
-                        None,
-                    )?;
-                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
-                    (index, rest.into_inner().into_inner())
-                }
-                Compression::Zstd => {
-                    let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, hashing))
-                        .map_err(io_err)?;
-                    let (index, Streaming(mut rest)) = walk_tar(
-                        Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
-                        layer_name,
-                        interest,
-                        limits,
-                        budget,
-                        None,
-                    )?;
-                    drain_after_end(&mut rest, layer_name, &blob.path.display().to_string(), limits, budget)?;
-                    (index, rest.into_inner().finish().into_inner())
-                }
-                Compression::None => {
-                    let (index, r) = walk_tar(Streaming(hashing), layer_name, interest, limits, budget, None)?;
-                    (index, r.0)
-                }
-            };
-            if let Some(expected) = verify {
-                // The tar end may come before the blob's end (padding, trailing gzip
-                // members): hash the rest so the digest covers every byte.
-                io::copy(&mut hashing, &mut io::sink()).map_err(io_err)?;
-                let actual = Digest::sha256_from_bytes(&hashing.hasher.finalize().into());
-                if &actual != expected {
-                    return Err(WalkError::DigestMismatch { expected: expected.clone(), actual });
-                }
+        (compression, None) => {
+            // Already verified (a registry download is hashed as it streams to disk).
+            walk_compressed(
+                BufReader::with_capacity(READ_BUFFER, region),
+                compression,
+                blob,
+                layer_name,
+                interest,
+                limits,
+                budget,
+            )
+        }
+        (compression, Some(expected)) => {
+            // Hash on a second thread while this one inflates: the digest costs no wall time
+            // when a core is free, and it covers every byte of the blob, including any after
+            // the end of the compressed stream.
+            let (reader, hasher) = PipedHasher::spawn(region);
+            let walked = walk_compressed(reader, compression, blob, layer_name, interest, limits, budget);
+            let actual = hasher.finish().map_err(io_err)?;
+            // A tampered blob often also breaks decompression: name the real cause first.
+            if &actual != expected {
+                return Err(WalkError::DigestMismatch { expected: expected.clone(), actual });
             }
+            walked
+        }
+    }
+}
+
+/// Inflates (or not) and walks one layer stream, then reads the stream to its end so that
+/// truncation or trailing garbage after the tar is an error, not silently ignored.
+fn walk_compressed<R: Read>(
+    reader: R,
+    compression: Compression,
+    blob: &BlobFile,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerIndex, WalkError> {
+    let path = blob.path.display().to_string();
+    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.clone(), source };
+    match compression {
+        Compression::Gzip => {
+            let dec = flate2::read::MultiGzDecoder::new(reader);
+            let (index, Streaming(mut rest)) = walk_tar(
+                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
+                layer_name,
+                interest,
+                limits,
+                budget,
+                None,
+            )?;
+            drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
             Ok(index)
         }
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, reader))
+                .map_err(io_err)?;
+            let (index, Streaming(mut rest)) = walk_tar(
+                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
+                layer_name,
+                interest,
+                limits,
+                budget,
+                None,
+            )?;
+            drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
+            Ok(index)
+        }
+        Compression::None => Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0),
+    }
+}
+
+/// Reads a blob on its own thread, hashing every byte, and hands the bytes over in chunks.
+struct PipedHasher {
+    handle: std::thread::JoinHandle<io::Result<[u8; 32]>>,
+}
+
+/// The consuming end of a [`PipedHasher`].
+struct PipeReader {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl PipedHasher {
+    fn spawn(mut region: FileRegion) -> (PipeReader, PipedHasher) {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let handle = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            let mut consumer_gone = false;
+            loop {
+                let mut buf = vec![0u8; READ_BUFFER];
+                let n = read_up_to(&mut region, &mut buf)?;
+                if n == 0 {
+                    return Ok(hasher.finalize().into());
+                }
+                buf.truncate(n);
+                hasher.update(&buf);
+                // After the walker stops (done or failed) keep hashing: the digest is still
+                // checked, and a mismatch is the better explanation of a failed walk.
+                if !consumer_gone && tx.send(buf).is_err() {
+                    consumer_gone = true;
+                }
+            }
+        });
+        (PipeReader { rx, chunk: Vec::new(), pos: 0 }, PipedHasher { handle })
+    }
+
+    fn finish(self) -> io::Result<Digest> {
+        match self.handle.join() {
+            Ok(result) => result.map(|bytes| Digest::sha256_from_bytes(&bytes)),
+            Err(_) => Err(io::Error::other("the blob reading thread panicked")),
+        }
+    }
+}
+
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    self.chunk = next;
+                    self.pos = 0;
+                }
+                // The sender is gone: end of blob (or a read error, reported by `finish`).
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

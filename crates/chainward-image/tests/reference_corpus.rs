@@ -19,32 +19,18 @@ fn shared() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the shared corpus {} is missing and CI is set",
-        dir.display()
-    );
-    eprintln!(
-        "notice: {} is missing; skipping the reference corpus",
-        dir.display()
-    );
+    assert!(std::env::var_os("CI").is_none(), "the shared corpus {} is missing and CI is set", dir.display());
+    eprintln!("notice: {} is missing; skipping the reference corpus", dir.display());
     None
 }
 
 /// A TSV file as (header, rows), each row a vector of fields.
 fn read_tsv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.is_empty());
-    let header = lines
-        .next()
-        .unwrap_or_else(|| panic!("{} is empty", path.display()))
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    let rows = lines
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect();
+    let header =
+        lines.next().unwrap_or_else(|| panic!("{} is empty", path.display())).split('\t').map(str::to_owned).collect();
+    let rows = lines.map(|l| l.split('\t').map(str::to_owned).collect()).collect();
     (header, rows)
 }
 
@@ -61,11 +47,7 @@ fn parse_and_round_trip(image: &str, origin: &str) -> Reference {
     for form in [r.to_string(), r.familiar()] {
         let again = Reference::parse(&form).unwrap_or_else(|e| panic!("{origin}: {form:?}: {e}"));
         assert_eq!(again, r, "{origin}: {image:?} → {form:?}");
-        assert_eq!(
-            again.to_string(),
-            r.to_string(),
-            "{origin}: {image:?} → {form:?}"
-        );
+        assert_eq!(again.to_string(), r.to_string(), "{origin}: {image:?} → {form:?}");
     }
     r
 }
@@ -83,11 +65,7 @@ const KNOWN_INVALID: &[KnownInvalid] = &[];
 fn check_image(image: &str, origin: &str) {
     if let Some(known) = KNOWN_INVALID.iter().find(|k| k.image == image) {
         let err = Reference::parse(image).expect_err(image);
-        assert!(
-            (known.is_expected)(&err),
-            "{origin}: {image:?} ({}): unexpected {err}",
-            known.why
-        );
+        assert!((known.is_expected)(&err), "{origin}: {image:?} ({}): unexpected {err}", known.why);
         return;
     }
     parse_and_round_trip(image, origin);
@@ -99,13 +77,8 @@ fn k8s_fixture_images_parse_as_expected() {
     let path = shared.join("images/k8s/EXPECTED-IMAGES.tsv");
     let (header, rows) = read_tsv(&path);
     let col = |name| column(&header, name, &path);
-    let (image, registry, repository, tag, digest) = (
-        col("image"),
-        col("registry"),
-        col("repository"),
-        col("tag"),
-        col("digest"),
-    );
+    let (image, registry, repository, tag, digest) =
+        (col("image"), col("registry"), col("repository"), col("tag"), col("digest"));
     assert!(!rows.is_empty(), "{} has no rows", path.display());
     let field = |row: &Vec<String>, i: usize| row.get(i).map_or("", String::as_str).to_owned();
     for row in &rows {
@@ -124,11 +97,7 @@ fn k8s_fixture_images_parse_as_expected() {
             t => assert_eq!(r.tag(), Some(t), "{origin}"),
         }
         let want_digest = field(row, digest);
-        assert_eq!(
-            r.digest().map(ToString::to_string).unwrap_or_default(),
-            want_digest,
-            "{origin}"
-        );
+        assert_eq!(r.digest().map(ToString::to_string).unwrap_or_default(), want_digest, "{origin}");
     }
 }
 
@@ -137,10 +106,7 @@ fn admission_review_images_parse() {
     let Some(shared) = shared() else { return };
     let path = shared.join("corpus/admission/index.tsv");
     let (header, rows) = read_tsv(&path);
-    let (file, images) = (
-        column(&header, "file", &path),
-        column(&header, "images", &path),
-    );
+    let (file, images) = (column(&header, "file", &path), column(&header, "images", &path));
     let n_images = column(&header, "n_images", &path);
     let mut seen = 0;
     for row in &rows {
@@ -167,14 +133,8 @@ fn k8s_manifest_images_parse() {
     let Some(shared) = shared() else { return };
     let index = shared.join("corpus/k8s-manifests/index.tsv");
     let (header, rows) = read_tsv(&index);
-    let (file, entries) = (
-        column(&header, "file", &index),
-        column(
-            &header,
-            "entries(kind|namespace/name|container|image)",
-            &index,
-        ),
-    );
+    let (file, entries) =
+        (column(&header, "file", &index), column(&header, "entries(kind|namespace/name|container|image)", &index));
     let mut from_index = Vec::new();
     for row in &rows {
         let Some(list) = row.get(entries).filter(|l| !l.is_empty() && *l != "-") else {
@@ -189,11 +149,7 @@ fn k8s_manifest_images_parse() {
             from_index.push(image.to_owned());
         }
     }
-    assert!(
-        !from_index.is_empty(),
-        "{} lists no images",
-        index.display()
-    );
+    assert!(!from_index.is_empty(), "{} lists no images", index.display());
 
     let containers = shared.join("corpus/k8s-manifests/containers.tsv");
     let (header, rows) = read_tsv(&containers);

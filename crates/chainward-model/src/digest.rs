@@ -43,37 +43,28 @@ impl Digest {
     /// algorithms are accepted with a non-empty `[A-Za-z0-9=_-]` encoded part, as the
     /// OCI grammar allows, but only sha256 and sha512 can be verified.
     pub fn parse(s: &str) -> Result<Self, DigestError> {
-        let (algorithm, hex) = s
-            .split_once(':')
-            .ok_or_else(|| DigestError::MissingColon(s.to_owned()))?;
-        let algo_ok = !algorithm.is_empty()
-            && algorithm
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b));
+        let (algorithm, hex) = s.split_once(':').ok_or_else(|| DigestError::MissingColon(s.to_owned()))?;
+        // OCI grammar: algorithm-component (separator algorithm-component)*, components of
+        // [a-z0-9]+ and separators of [+._-] — so no empty component, `..` or leading `.`.
+        let algo_ok = algorithm.split(['+', '.', '_', '-']).all(|component| {
+            !component.is_empty() && component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
         if !algo_ok {
             return Err(DigestError::BadAlgorithm(s.to_owned()));
         }
         let is_hex = |h: &str| h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let bad = |expected| DigestError::BadEncoded {
-            digest: s.to_owned(),
-            expected,
-        };
+        let bad = |expected| DigestError::BadEncoded { digest: s.to_owned(), expected };
         match algorithm {
             "sha256" if hex.len() != 64 || !is_hex(hex) => return Err(bad("64 lowercase hex digits")),
             "sha512" if hex.len() != 128 || !is_hex(hex) => {
                 return Err(bad("128 lowercase hex digits"));
             }
-            _ if hex.is_empty()
-                || !hex.bytes().all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b)) =>
-            {
+            _ if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b)) => {
                 return Err(bad("non-empty [A-Za-z0-9=_-]"));
             }
             _ => {}
         }
-        Ok(Self {
-            algorithm: algorithm.to_owned(),
-            hex: hex.to_owned(),
-        })
+        Ok(Self { algorithm: algorithm.to_owned(), hex: hex.to_owned() })
     }
 
     /// A sha256 digest from its raw 32 bytes.
@@ -83,10 +74,7 @@ impl Digest {
         for b in bytes {
             let _ = write!(hex, "{b:02x}");
         }
-        Self {
-            algorithm: "sha256".into(),
-            hex,
-        }
+        Self { algorithm: "sha256".into(), hex }
     }
 
     /// The algorithm, e.g. `sha256`.
@@ -132,11 +120,14 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        let d = Digest::parse("sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c")
-            .unwrap();
+        let d = Digest::parse("sha256:64507d6bcdd71fd4dea0848ec91a550f804c5d7661eeb639826dc4a66f7da74c").unwrap();
         assert_eq!(d.algorithm(), "sha256");
         assert!(matches!(Digest::parse("sha256"), Err(DigestError::MissingColon(_))));
         assert!(matches!(Digest::parse("sha256:ABC"), Err(DigestError::BadEncoded { .. })));
         assert!(matches!(Digest::parse("SHA256:abc"), Err(DigestError::BadAlgorithm(_))));
+        for bad in ["..:abc", "a..b:abc", ".a:abc", "a.:abc", ":abc"] {
+            assert!(matches!(Digest::parse(bad), Err(DigestError::BadAlgorithm(_))), "{bad}");
+        }
+        assert!(Digest::parse("multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8").is_ok());
     }
 }

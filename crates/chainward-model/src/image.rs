@@ -29,11 +29,7 @@ impl std::error::Error for PlatformError {}
 impl Platform {
     /// `linux/amd64`, the default platform as `docker pull` picks on an amd64 host.
     pub fn linux_amd64() -> Self {
-        Self {
-            os: "linux".into(),
-            architecture: "amd64".into(),
-            variant: None,
-        }
+        Self { os: "linux".into(), architecture: "amd64".into(), variant: None }
     }
 
     /// Parses `os/arch[/variant]`.
@@ -41,11 +37,9 @@ impl Platform {
         let parts: Vec<&str> = s.split('/').collect();
         let ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         match parts.as_slice() {
-            [os, arch] if ok(os) && ok(arch) => Ok(Self {
-                os: os.to_ascii_lowercase(),
-                architecture: arch.to_ascii_lowercase(),
-                variant: None,
-            }),
+            [os, arch] if ok(os) && ok(arch) => {
+                Ok(Self { os: os.to_ascii_lowercase(), architecture: arch.to_ascii_lowercase(), variant: None })
+            }
             [os, arch, variant] if ok(os) && ok(arch) && ok(variant) => Ok(Self {
                 os: os.to_ascii_lowercase(),
                 architecture: arch.to_ascii_lowercase(),

@@ -80,20 +80,14 @@ mod tests {
     use crate::{Ecosystem, Package, PurlContext, SourcePackage};
 
     fn ctx(id: &str, v: &str) -> PurlContext {
-        PurlContext {
-            distro_id: Some(id.into()),
-            distro_version: Some(v.into()),
-        }
+        PurlContext { distro_id: Some(id.into()), distro_version: Some(v.into()) }
     }
 
     #[test]
     fn deb_with_source_and_plus_sign() {
         let mut p = Package::new(Ecosystem::Deb, "libsqlite3-0", "3.34.1-3+b1");
         p.arch = Some("amd64".into());
-        p.source = Some(SourcePackage {
-            name: "sqlite3".into(),
-            version: Some("3.34.1-3".into()),
-        });
+        p.source = Some(SourcePackage { name: "sqlite3".into(), version: Some("3.34.1-3".into()) });
         assert_eq!(
             p.purl(&ctx("debian", "11")),
             "pkg:deb/debian/libsqlite3-0@3.34.1-3%2Bb1?arch=amd64&distro=debian-11&upstream=sqlite3%403.34.1-3"

@@ -30,23 +30,16 @@ const MAX_MEMBERS: usize = 1_000_000;
 
 impl ArchiveIndex {
     pub(crate) fn open(path: &Path) -> Result<Self, SourceError> {
-        let file = File::open(path).map_err(|source| SourceError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let mut tar = TarReader::new(Seeking(BufReader::with_capacity(64 * 1024, file)), len.max(1024));
         let mut members = BTreeMap::new();
-        while let Some(e) = tar.next_entry().map_err(|source| SourceError::Archive {
-            path: path.to_path_buf(),
-            source,
-        })? {
+        while let Some(e) =
+            tar.next_entry().map_err(|source| SourceError::Archive { path: path.to_path_buf(), source })?
+        {
             let (name, _) = normalize_path(&String::from_utf8_lossy(&e.path));
             let member = match e.entry_type {
-                EntryType::File => Member::File {
-                    offset: e.data_offset,
-                    len: e.size,
-                },
+                EntryType::File => Member::File { offset: e.data_offset, len: e.size },
                 // `docker save` (before 25) writes repeated layers as symlinks to the first copy.
                 EntryType::Symlink | EntryType::Hardlink => {
                     let target = String::from_utf8_lossy(e.link.as_deref().unwrap_or_default()).into_owned();
@@ -68,10 +61,7 @@ impl ArchiveIndex {
             }
             members.insert(name, member);
         }
-        Ok(Self {
-            file: Arc::from(path),
-            members,
-        })
+        Ok(Self { file: Arc::from(path), members })
     }
 
     pub(crate) fn file(&self) -> &Path {
@@ -95,35 +85,25 @@ impl ArchiveIndex {
 
     /// Reads a small member whole (manifests, configs, index.json).
     pub(crate) fn read_small(&self, name: &str, max: u64) -> Result<Vec<u8>, SourceError> {
-        let (offset, len) = self.region(name).ok_or_else(|| SourceError::Missing {
-            what: format!("{name} in archive {}", self.file.display()),
-        })?;
+        let (offset, len) = self
+            .region(name)
+            .ok_or_else(|| SourceError::Missing { what: format!("{name} in archive {}", self.file.display()) })?;
         if len > max {
             return Err(SourceError::Invalid {
                 what: format!("{name} in archive {}", self.file.display()),
                 reason: format!("{len} bytes, over the {max}-byte bound for a metadata document"),
             });
         }
-        let mut region = FileRegion::open(&self.file, offset, len).map_err(|source| SourceError::Io {
-            path: self.file.to_path_buf(),
-            source,
-        })?;
+        let mut region = FileRegion::open(&self.file, offset, len)
+            .map_err(|source| SourceError::Io { path: self.file.to_path_buf(), source })?;
         let mut buf = Vec::with_capacity(len as usize);
-        region.read_to_end(&mut buf).map_err(|source| SourceError::Io {
-            path: self.file.to_path_buf(),
-            source,
-        })?;
+        region.read_to_end(&mut buf).map_err(|source| SourceError::Io { path: self.file.to_path_buf(), source })?;
         Ok(buf)
     }
 
     pub(crate) fn blob(&self, name: &str) -> Option<BlobFile> {
         let (offset, len) = self.region(name)?;
-        Some(BlobFile {
-            path: self.file.clone(),
-            offset,
-            len,
-            verify: None,
-        })
+        Some(BlobFile { path: self.file.clone(), offset, len, verify: None })
     }
 
     pub(crate) fn path_buf(&self) -> PathBuf {

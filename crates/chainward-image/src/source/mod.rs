@@ -105,10 +105,7 @@ fn split_existing(rest: &str) -> (PathBuf, Option<String>) {
 impl Target {
     /// Parses a target string.
     pub fn parse(s: &str) -> Result<Self, SourceError> {
-        let bad = |reason: &str| SourceError::BadTarget {
-            target: s.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let bad = |reason: &str| SourceError::BadTarget { target: s.to_owned(), reason: reason.to_owned() };
         let (transport, rest) = match s.split_once(':') {
             Some((t, r)) if is_transport(t) => (t, r),
             _ => ("registry", s),
@@ -136,10 +133,7 @@ impl Target {
             }
             "docker-archive" => {
                 let (file, sel) = split_existing(rest);
-                Ok(Self::DockerArchive {
-                    file,
-                    selector: sel.as_deref().map(docker_archive::Selector::parse),
-                })
+                Ok(Self::DockerArchive { file, selector: sel.as_deref().map(docker_archive::Selector::parse) })
             }
             "rootfs" => Ok(Self::Rootfs(PathBuf::from(rest))),
             _ => Err(bad("unknown transport")),
@@ -148,10 +142,7 @@ impl Target {
 }
 
 fn is_transport(t: &str) -> bool {
-    matches!(
-        t,
-        "registry" | "docker" | "oci-layout" | "oci" | "oci-archive" | "docker-archive" | "rootfs"
-    )
+    matches!(t, "registry" | "docker" | "oci-layout" | "oci" | "oci-archive" | "docker-archive" | "rootfs")
 }
 
 fn looks_like_path(r: &str) -> bool {
@@ -273,11 +264,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self {
-            platform: Platform::linux_amd64(),
-            limits: Limits::default(),
-            insecure_registries: Vec::new(),
-        }
+        Self { platform: Platform::linux_amd64(), limits: Limits::default(), insecure_registries: Vec::new() }
     }
 }
 
@@ -338,15 +325,8 @@ fn load_image_inner(
     let resolved = match target {
         Target::Rootfs(dir) => {
             let tree = rootfs::load(dir, &opts.limits)?;
-            let facts = ImageFacts {
-                target: target_text.to_owned(),
-                ..Default::default()
-            };
-            return Ok(LoadedImage {
-                facts,
-                tree,
-                keep_alive: None,
-            });
+            let facts = ImageFacts { target: target_text.to_owned(), ..Default::default() };
+            return Ok(LoadedImage { facts, tree, keep_alive: None });
         }
         Target::DockerArchive { file, selector } if docker_archive::is_gzip(file)? => {
             let (facts, layers) =
@@ -377,12 +357,8 @@ pub fn load_resolved(
     opts: &LoadOptions,
     interest: &dyn Interest,
 ) -> Result<LoadedImage, SourceError> {
-    let named: Vec<(BlobFile, String)> = resolved
-        .layers
-        .iter()
-        .zip(&resolved.facts.layers)
-        .map(|(b, f)| (b.clone(), f.digest.to_string()))
-        .collect();
+    let named: Vec<(BlobFile, String)> =
+        resolved.layers.iter().zip(&resolved.facts.layers).map(|(b, f)| (b.clone(), f.digest.to_string())).collect();
     let indexes = walk::walk_blobs_parallel(&named, interest, &opts.limits)?;
     Ok(LoadedImage {
         facts: resolved.facts,
@@ -390,4 +366,3 @@ pub fn load_resolved(
         keep_alive: resolved.keep_alive,
     })
 }
-

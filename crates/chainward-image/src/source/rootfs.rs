@@ -11,10 +11,7 @@ use crate::walk::Limits;
 
 /// Walks `root` into a tree (no file contents are read here).
 pub(crate) fn load(root: &Path, limits: &Limits) -> Result<FileTree, SourceError> {
-    let meta = std::fs::metadata(root).map_err(|source| SourceError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    let meta = std::fs::metadata(root).map_err(|source| SourceError::Io { path: root.to_path_buf(), source })?;
     if !meta.is_dir() {
         return Err(SourceError::Invalid {
             what: root.display().to_string(),
@@ -34,10 +31,7 @@ pub(crate) fn load(root: &Path, limits: &Limits) -> Result<FileTree, SourceError
             }
         };
         for entry in read {
-            let entry = entry.map_err(|source| SourceError::Io {
-                path: dir.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| SourceError::Io { path: dir.clone(), source })?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path_rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
             let full = entry.path();

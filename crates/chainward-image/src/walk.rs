@@ -673,4 +673,45 @@ mod tests {
         assert_eq!(normalize_path("a/b/../../../c"), ("c".into(), true));
         assert_eq!(normalize_path("a/./b//c/"), ("a/b/c".into(), false));
     }
+
+    fn blob_file(dir: &std::path::Path, bytes: &[u8], verify: bool) -> BlobFile {
+        let path = dir.join("blob");
+        std::fs::write(&path, bytes).unwrap();
+        let digest = Digest::sha256_from_bytes(&Sha256::digest(bytes).into());
+        BlobFile {
+            path: Arc::from(path.as_path()),
+            offset: 0,
+            len: bytes.len() as u64,
+            verify: verify.then_some(digest),
+        }
+    }
+
+    #[test]
+    fn zstd_and_gzip_layers_walk_and_verify_on_the_piped_hasher() {
+        use std::io::Write;
+        let tar =
+            crate::tar::tests::archive(&[("etc/os-release", b'0', b"ID=alpine\n", ""), ("bin/sh", b'0', b"x", "")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::stream::encode_all(&tar[..], 3).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [("gzip", gz), ("zstd", zst)] {
+            for verify in [true, false] {
+                let blob = blob_file(dir.path(), &bytes, verify);
+                let index = walk_blob(&blob, name, &Everything, &Limits::default(), &Budget::default()).unwrap();
+                let paths: Vec<&str> = index.entries.iter().map(|e| e.path.as_str()).collect();
+                assert_eq!(paths, ["etc/os-release", "bin/sh"], "{name}");
+                assert!(matches!(&index.entries[0].content, Content::Captured(b) if &b[..] == b"ID=alpine\n"));
+            }
+            // One flipped byte in the compressed blob: the digest names the tampering.
+            let mut tampered = bytes.clone();
+            let mid = tampered.len() / 2;
+            tampered[mid] ^= 0x55;
+            let mut blob = blob_file(dir.path(), &tampered, true);
+            blob.verify = Some(Digest::sha256_from_bytes(&Sha256::digest(&bytes).into()));
+            let err = walk_blob(&blob, name, &Everything, &Limits::default(), &Budget::default()).unwrap_err();
+            assert!(matches!(err, WalkError::DigestMismatch { .. }), "{name}: {err}");
+        }
+    }
 }

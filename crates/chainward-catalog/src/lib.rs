@@ -69,11 +69,7 @@ pub trait Cataloger: Sync {
 
 /// The catalogers chainward runs by default.
 pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
-    vec![
-        Box::new(os::dpkg::DpkgCataloger),
-        Box::new(os::apk::ApkCataloger),
-        Box::new(os::rpmdb::RpmCataloger),
-    ]
+    vec![Box::new(os::dpkg::DpkgCataloger), Box::new(os::apk::ApkCataloger), Box::new(os::rpmdb::RpmCataloger)]
 }
 
 /// A set of catalogers, which is also the walk's [`Interest`].
@@ -84,9 +80,7 @@ pub struct CatalogerSet {
 impl CatalogerSet {
     /// The default set.
     pub fn default_set() -> Self {
-        Self {
-            catalogers: default_catalogers(),
-        }
+        Self { catalogers: default_catalogers() }
     }
 
     /// A chosen set.
@@ -97,11 +91,7 @@ impl CatalogerSet {
     /// Runs every cataloger over a finished tree.
     pub fn catalog(&self, tree: &FileTree, layers: &[LayerFacts]) -> Catalog {
         let os = os_release::detect(tree);
-        let ctx = CatalogContext {
-            tree,
-            layers,
-            os: os.as_ref(),
-        };
+        let ctx = CatalogContext { tree, layers, os: os.as_ref() };
         let mut packages = Vec::new();
         let mut warnings = Vec::new();
         for c in &self.catalogers {

@@ -38,7 +38,9 @@ pub fn detect(tree: &FileTree) -> Option<OsRelease> {
         let v = String::from_utf8_lossy(&bytes).trim().to_owned();
         // `12.15` → VERSION_ID 12 (as os-release says); `bookworm/sid` is a codename.
         let (version_id, codename) = match v.split('.').next() {
-            Some(major) if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) => (Some(major.to_owned()), None),
+            Some(major) if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) => {
+                (Some(major.to_owned()), None)
+            }
             _ => (None, v.split('/').next().map(str::to_owned).filter(|s| !s.is_empty())),
         };
         return Some(OsRelease {
@@ -81,10 +83,7 @@ fn parse_redhat_release(text: &str) -> Option<OsRelease> {
 /// Parses os-release(5): `KEY=VALUE` lines, values optionally in single or double quotes
 /// with shell-style backslash escapes inside double quotes.
 pub fn parse_os_release(text: &str, evidence: &str) -> Option<OsRelease> {
-    let mut os = OsRelease {
-        evidence: evidence.to_owned(),
-        ..Default::default()
-    };
+    let mut os = OsRelease { evidence: evidence.to_owned(), ..Default::default() };
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {

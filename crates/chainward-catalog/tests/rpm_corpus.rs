@@ -18,22 +18,9 @@ use chainward_catalog::os::rpm::{RpmDbFormat, RpmHeader, read_rpmdb, to_package}
 use chainward_model::PurlContext;
 use serde_json::Value;
 
-/// `../shared` beside the workspace, or `None` (after a notice) when it is absent outside CI.
+/// `../shared` beside the workspace (see `chainward_testkit::shared_dir`: fails under CI).
 fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the shared corpus {} is missing and CI is set",
-        dir.display()
-    );
-    eprintln!(
-        "notice: {} is missing; skipping the rpm corpus",
-        dir.display()
-    );
-    None
+    chainward_testkit::shared_dir()
 }
 
 /// The rpm rows of `cases.tsv` as (case, input, expected), paths relative to the folder.
@@ -47,13 +34,7 @@ fn rpm_cases(pkgdb: &Path) -> Vec<(String, String, String)> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.split('\t').collect::<Vec<_>>())
         .filter(|f| f[kind] == "rpm")
-        .map(|f| {
-            (
-                f[case].to_owned(),
-                f[input].to_owned(),
-                f[expected].to_owned(),
-            )
-        })
+        .map(|f| (f[case].to_owned(), f[input].to_owned(), f[expected].to_owned()))
         .collect()
 }
 
@@ -61,17 +42,7 @@ fn rpm_cases(pkgdb: &Path) -> Vec<(String, String, String)> {
 /// test does not state are left out of both sides.
 type Row = Vec<(&'static str, String)>;
 
-const KEYS: [&str; 9] = [
-    "name",
-    "version",
-    "release",
-    "epoch",
-    "arch",
-    "source_rpm",
-    "license",
-    "vendor",
-    "purl",
-];
+const KEYS: [&str; 9] = ["name", "version", "release", "epoch", "arch", "source_rpm", "license", "vendor", "purl"];
 
 fn expected_row(e: &Value) -> Row {
     KEYS.iter()
@@ -133,25 +104,14 @@ fn rpm_databases_match_the_peers() {
         // Every case states the same keys for every package, so the first row's keys
         // are the keys to compare.
         let stated = want.first().cloned().unwrap_or_default();
-        assert!(
-            want.iter()
-                .all(|r| r.iter().map(|(k, _)| k).eq(stated.iter().map(|(k, _)| k)))
-        );
-        let mut got: Vec<Row> = read
-            .headers
-            .iter()
-            .map(|h| actual_row(h, &stated))
-            .collect();
+        assert!(want.iter().all(|r| r.iter().map(|(k, _)| k).eq(stated.iter().map(|(k, _)| k))));
+        let mut got: Vec<Row> = read.headers.iter().map(|h| actual_row(h, &stated)).collect();
         want.sort();
         got.sort();
         assert_eq!(got, want, "{case}");
         eprintln!("{case}: {} packages match ({format:?})", got.len());
     }
-    for format in [
-        RpmDbFormat::BerkeleyDb,
-        RpmDbFormat::Ndb,
-        RpmDbFormat::Sqlite,
-    ] {
+    for format in [RpmDbFormat::BerkeleyDb, RpmDbFormat::Ndb, RpmDbFormat::Sqlite] {
         assert!(formats.contains(&format), "no corpus case for {format:?}");
     }
 }

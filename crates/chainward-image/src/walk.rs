@@ -438,36 +438,25 @@ fn walk_compressed<R: Read>(
 ) -> Result<LayerIndex, WalkError> {
     let path = blob.path.display().to_string();
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.clone(), source };
-    match compression {
-        Compression::Gzip => {
-            let dec = flate2::read::MultiGzDecoder::new(reader);
-            let (index, Streaming(mut rest)) = walk_tar(
-                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
-                layer_name,
-                interest,
-                limits,
-                budget,
-                None,
-            )?;
-            drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
-            Ok(index)
+    let decoder: Box<dyn Read + '_> = match compression {
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, reader)).map_err(io_err)?,
+        ),
+        Compression::None => {
+            return Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0);
         }
-        Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, reader))
-                .map_err(io_err)?;
-            let (index, Streaming(mut rest)) = walk_tar(
-                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
-                layer_name,
-                interest,
-                limits,
-                budget,
-                None,
-            )?;
-            drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
-            Ok(index)
-        }
-        Compression::None => Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0),
-    }
+    };
+    let (index, Streaming(mut rest)) = walk_tar(
+        Streaming(BufReader::with_capacity(READ_BUFFER, decoder)),
+        layer_name,
+        interest,
+        limits,
+        budget,
+        None,
+    )?;
+    drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
+    Ok(index)
 }
 
 /// Reads a blob on its own thread, hashing every byte, and hands the bytes over in chunks.

@@ -13,15 +13,9 @@ use std::path::{Path, PathBuf};
 
 use chainward_image::{Reference, ReferenceError};
 
-/// `../shared` beside the workspace, or `None` (after a notice) when it is absent outside CI.
+/// `../shared` beside the workspace (see `chainward_testkit::shared_dir`: fails under CI).
 fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var_os("CI").is_none(), "the shared corpus {} is missing and CI is set", dir.display());
-    eprintln!("notice: {} is missing; skipping the reference corpus", dir.display());
-    None
+    chainward_testkit::shared_dir()
 }
 
 /// A TSV file as (header, rows), each row a vector of fields.

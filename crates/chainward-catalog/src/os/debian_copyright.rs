@@ -45,16 +45,16 @@ pub(crate) fn licenses(text: &str) -> Vec<String> {
             out.push(name);
         }
     };
-    let machine_readable = text
-        .lines()
-        .next()
-        .is_some_and(|l| l.starts_with("Format:") || l.starts_with("Format-Specification:"));
+    let machine_readable =
+        text.lines().next().is_some_and(|l| l.starts_with("Format:") || l.starts_with("Format-Specification:"));
     if machine_readable {
         for line in text.lines() {
             let Some(value) = line.strip_prefix("License:") else { continue };
             // `GPL-2+ or Artistic`, `GPL-2+ and BSD-3-clause`, `MIT, with exception`:
             // record each operand.
-            for part in value.trim().split([',']).next().unwrap_or_default().split(" or ").flat_map(|p| p.split(" and ")) {
+            for part in
+                value.trim().split([',']).next().unwrap_or_default().split(" or ").flat_map(|p| p.split(" and "))
+            {
                 push(to_spdx(part.trim()));
             }
         }
@@ -62,10 +62,8 @@ pub(crate) fn licenses(text: &str) -> Vec<String> {
     // Free-form files (and machine-readable ones that point there too).
     for (i, _) in text.match_indices("/usr/share/common-licenses/") {
         let rest = &text[i + "/usr/share/common-licenses/".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+'))
-            .collect();
+        let name: String =
+            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+')).collect();
         let name = name.trim_end_matches('.');
         if !name.is_empty() && !machine_readable {
             push(to_spdx(name));

@@ -42,11 +42,7 @@ impl Cataloger for RpmCataloger {
                 }
                 let Some(format) = RpmDbFormat::from_file_name(file) else { continue };
                 let warn = |out: &mut CatalogOutput, message: String| {
-                    out.warnings.push(Warning {
-                        cataloger: "rpm",
-                        path: format!("/{canonical}"),
-                        message,
-                    });
+                    out.warnings.push(Warning { cataloger: "rpm", path: format!("/{canonical}"), message });
                 };
                 let bytes = match ctx.tree.read(&canonical) {
                     Ok(b) => b,
@@ -63,10 +59,7 @@ impl Cataloger for RpmCataloger {
                         let layer = ctx.layer_digest(node.layer);
                         for h in &read.headers {
                             let mut p = to_package(h);
-                            p.locations.push(Location {
-                                path: format!("/{canonical}"),
-                                layer: layer.clone(),
-                            });
+                            p.locations.push(Location { path: format!("/{canonical}"), layer: layer.clone() });
                             out.packages.push(p);
                         }
                     }

@@ -124,9 +124,7 @@ pub enum BdbError {
         entries: u16,
     },
     /// An item's offset or length does not fit its page.
-    #[error(
-        "page {page} entry {index}: item at offset {offset} with length {len} does not fit the page"
-    )]
+    #[error("page {page} entry {index}: item at offset {offset} with length {len} does not fit the page")]
     ItemOutOfPage {
         /// The hash page.
         page: u32,
@@ -198,9 +196,7 @@ pub enum BdbError {
         source: Box<BdbError>,
     },
     /// An overflow page holds more bytes than fit, or than the item has left.
-    #[error(
-        "overflow page {page} holds {chunk} bytes, but the page fits {fits} and the item has {remaining} left"
-    )]
+    #[error("overflow page {page} holds {chunk} bytes, but the page fits {fits} and the item has {remaining} left")]
     BadOverflowChunk {
         /// The page.
         page: u32,
@@ -277,10 +273,7 @@ impl<'a> Db<'a> {
         // BerkeleyDB's smallest page is 512 bytes; rpm reads that much first too.
         const META_MIN: usize = 512;
         if bytes.len() < META_MIN {
-            return Err(BdbError::TooShort {
-                len: bytes.len(),
-                needed: META_MIN,
-            });
+            return Err(BdbError::TooShort { len: bytes.len(), needed: META_MIN });
         }
         let magic = Order::Little.u32(bytes, 12).unwrap_or(0);
         let order = match magic {
@@ -306,29 +299,17 @@ impl<'a> Db<'a> {
         }
         let page_size = page_size as usize;
         if bytes.len() < page_size {
-            return Err(BdbError::TooShort {
-                len: bytes.len(),
-                needed: page_size,
-            });
+            return Err(BdbError::TooShort { len: bytes.len(), needed: page_size });
         }
         let meta_last = order.u32(bytes, 32).unwrap_or(0);
         let file_pages = bytes.len() / page_size;
         // Page numbers are u32; a file with more pages than that is read up to u32::MAX.
         let file_last = u32::try_from(file_pages - 1).unwrap_or(u32::MAX);
         if meta_last > file_last {
-            warnings.push(BdbError::Truncated {
-                last_page: meta_last,
-                file_pages: file_pages as u64,
-            });
+            warnings.push(BdbError::Truncated { last_page: meta_last, file_pages: file_pages as u64 });
         }
         let last_page = meta_last.min(file_last);
-        Ok(Db {
-            bytes,
-            order,
-            page_size,
-            last_page,
-            seen: vec![false; last_page as usize + 1],
-        })
+        Ok(Db { bytes, order, page_size, last_page, seen: vec![false; last_page as usize + 1] })
     }
 
     /// Page `n` with its number checked; `None` when it is outside the readable range.
@@ -350,12 +331,7 @@ impl<'a> Db<'a> {
     }
 
     /// Reads the key/value pairs of page `n` if it is a hash page (`hash_next`).
-    fn read_hash_page(
-        &mut self,
-        n: u32,
-        warnings: &mut WarningSink,
-        visit: &mut dyn FnMut(RecordLocation, &[u8]),
-    ) {
+    fn read_hash_page(&mut self, n: u32, warnings: &mut WarningSink, visit: &mut dyn FnMut(RecordLocation, &[u8])) {
         let Some(page) = self.page(n) else { return };
         let page_type = page.get(25).copied().unwrap_or(0);
         if page_type != P_HASH && page_type != P_HASH_UNSORTED {
@@ -372,11 +348,7 @@ impl<'a> Db<'a> {
             return;
         }
         let order = self.order;
-        let offset = |i: u16| {
-            order
-                .u16(page, PAGE_HEADER + 2 * usize::from(i))
-                .map(usize::from)
-        };
+        let offset = |i: u16| order.u16(page, PAGE_HEADER + 2 * usize::from(i)).map(usize::from);
         // Pairs: even entries are keys, odd ones values. A trailing odd entry has no
         // value and is ignored, as rpm's cursor does (`idx + 1 >= numidx`).
         let mut i: u16 = 0;
@@ -386,24 +358,10 @@ impl<'a> Db<'a> {
             };
             // Items grow down from the page end: the first key reaches the end, every
             // other item reaches the start of the item before it.
-            let key_end = if i == 0 {
-                Some(self.page_size)
-            } else {
-                offset(i - 1)
-            };
+            let key_end = if i == 0 { Some(self.page_size) } else { offset(i - 1) };
             let Some(key_end) = key_end else { return };
-            let hash_page = HashPage {
-                n,
-                bytes: page,
-                table_end,
-            };
-            let key = self.item(
-                &hash_page,
-                i,
-                key_off,
-                key_end as i64 - key_off as i64,
-                warnings,
-            );
+            let hash_page = HashPage { n, bytes: page, table_end };
+            let key = self.item(&hash_page, i, key_off, key_end as i64 - key_off as i64, warnings);
             let value_len = key_off as i64 - value_off as i64;
             let value = self.item(&hash_page, i + 1, value_off, value_len, warnings);
             i += 2;
@@ -415,19 +373,12 @@ impl<'a> Db<'a> {
             if matches!(key, Item::Inline(k) if k.iter().all(|b| *b == 0)) {
                 continue;
             }
-            let location = RecordLocation::Bdb {
-                page: n,
-                entry: i - 1,
-            };
+            let location = RecordLocation::Bdb { page: n, entry: i - 1 };
             match value {
                 Item::Inline(bytes) => visit(location, bytes),
                 Item::OffPage { pgno, len } => match self.read_overflow(pgno, len) {
                     Ok(blob) => visit(location, &blob),
-                    Err(e) => warnings.push(BdbError::Value {
-                        page: n,
-                        entry: i - 1,
-                        source: Box::new(e),
-                    }),
+                    Err(e) => warnings.push(BdbError::Value { page: n, entry: i - 1, source: Box::new(e) }),
                 },
             }
         }
@@ -443,12 +394,7 @@ impl<'a> Db<'a> {
         warnings: &mut WarningSink,
     ) -> Option<Item<'a>> {
         let (n, table_end) = (page.n, page.table_end);
-        let out_of_page = || BdbError::ItemOutOfPage {
-            page: n,
-            index,
-            offset: offset as u32,
-            len,
-        };
+        let out_of_page = || BdbError::ItemOutOfPage { page: n, index, offset: offset as u32, len };
         if len <= 0 || offset < table_end || offset as i64 + len > self.page_size as i64 {
             warnings.push(out_of_page());
             return None;
@@ -464,19 +410,11 @@ impl<'a> Db<'a> {
                 len: self.order.u32(bytes, 8).unwrap_or(0),
             }),
             Some(H_OFFPAGE) => {
-                warnings.push(BdbError::BadOffPageItem {
-                    page: n,
-                    index,
-                    len: bytes.len(),
-                });
+                warnings.push(BdbError::BadOffPageItem { page: n, index, len: bytes.len() });
                 None
             }
             item_type => {
-                warnings.push(BdbError::UnsupportedItemType {
-                    page: n,
-                    index,
-                    item_type: item_type.unwrap_or(0),
-                });
+                warnings.push(BdbError::UnsupportedItemType { page: n, index, item_type: item_type.unwrap_or(0) });
                 None
             }
         }
@@ -485,26 +423,17 @@ impl<'a> Db<'a> {
     /// Follows an overflow chain and copies `len` bytes (`ovfl_get`).
     fn read_overflow(&mut self, first: u32, len: u32) -> Result<Vec<u8>, BdbError> {
         if len == 0 || len as usize > self.bytes.len() {
-            return Err(BdbError::BadValueLength {
-                len,
-                file_len: self.bytes.len(),
-            });
+            return Err(BdbError::BadValueLength { len, file_len: self.bytes.len() });
         }
         let mut out = Vec::with_capacity(len as usize);
         let mut remaining = len;
         let mut n = first;
         while remaining > 0 {
-            let page = self.page(n).ok_or(BdbError::PageOutOfRange {
-                target: n,
-                last_page: self.last_page,
-            })?;
+            let page = self.page(n).ok_or(BdbError::PageOutOfRange { target: n, last_page: self.last_page })?;
             let seen = self
                 .seen
                 .get_mut(n as usize)
-                .ok_or(BdbError::PageOutOfRange {
-                    target: n,
-                    last_page: self.last_page,
-                })?;
+                .ok_or(BdbError::PageOutOfRange { target: n, last_page: self.last_page })?;
             if *seen {
                 return Err(BdbError::OverflowPageReused { page: n });
             }
@@ -523,12 +452,7 @@ impl<'a> Db<'a> {
             let data = page
                 .get(PAGE_HEADER..PAGE_HEADER + usize::from(chunk))
                 .filter(|_| u32::from(chunk) <= remaining)
-                .ok_or(BdbError::BadOverflowChunk {
-                    page: n,
-                    chunk,
-                    fits,
-                    remaining,
-                })?;
+                .ok_or(BdbError::BadOverflowChunk { page: n, chunk, fits, remaining })?;
             out.extend_from_slice(data);
             remaining -= u32::from(chunk);
             n = self.order.u32(page, 16).unwrap_or(0);
@@ -572,11 +496,7 @@ pub(crate) mod tests {
 
     impl BdbBuilder {
         pub(crate) fn new(page_size: usize, big_endian: bool) -> Self {
-            let mut b = Self {
-                page_size,
-                big_endian,
-                pages: Vec::new(),
-            };
+            let mut b = Self { page_size, big_endian, pages: Vec::new() };
             let mut meta = vec![0u8; page_size];
             b.put32(&mut meta, 12, HASH_MAGIC);
             b.put32(&mut meta, 16, 9);
@@ -587,20 +507,12 @@ pub(crate) mod tests {
         }
 
         pub(crate) fn put16(&self, page: &mut [u8], at: usize, v: u16) {
-            let b = if self.big_endian {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            };
+            let b = if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
             page[at..at + 2].copy_from_slice(&b);
         }
 
         pub(crate) fn put32(&self, page: &mut [u8], at: usize, v: u32) {
-            let b = if self.big_endian {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            };
+            let b = if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
             page[at..at + 4].copy_from_slice(&b);
         }
 
@@ -695,9 +607,7 @@ pub(crate) mod tests {
     fn read(bytes: &[u8]) -> Collected<BdbError> {
         let mut sink = WarningSink::default();
         let mut out = Vec::new();
-        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| {
-            out.push((loc, blob.to_vec()))
-        });
+        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| out.push((loc, blob.to_vec())));
         let warnings = sink.into_vec().iter().map(|w| w.to_string()).collect();
         (r.map(|()| out), warnings)
     }
@@ -735,23 +645,14 @@ pub(crate) mod tests {
 
     #[test]
     fn bad_metadata_is_an_error() {
-        assert_eq!(
-            read(&[]).0,
-            Err(BdbError::TooShort {
-                len: 0,
-                needed: 512
-            })
-        );
+        assert_eq!(read(&[]).0, Err(BdbError::TooShort { len: 0, needed: 512 }));
         let good = BdbBuilder::packages(512, false, &["a"]);
         let mut bad = good.clone();
         bad[12] = 0x62;
         assert!(matches!(read(&bad).0, Err(BdbError::BadMagic { .. })));
         let mut bad = good.clone();
         bad[16] = 7;
-        assert_eq!(
-            read(&bad).0,
-            Err(BdbError::UnsupportedVersion { version: 7 })
-        );
+        assert_eq!(read(&bad).0, Err(BdbError::UnsupportedVersion { version: 7 }));
         for size in [0u32, 256, 1000, 131072] {
             let mut bad = good.clone();
             bad[20..24].copy_from_slice(&size.to_le_bytes());
@@ -762,50 +663,31 @@ pub(crate) mod tests {
         assert_eq!(read(&bad).0, Err(BdbError::Encrypted { algorithm: 1 }));
         let mut bad = good.clone();
         bad[25] = 9;
-        assert_eq!(
-            read(&bad).0,
-            Err(BdbError::BadMetaPageType { page_type: 9 })
-        );
+        assert_eq!(read(&bad).0, Err(BdbError::BadMetaPageType { page_type: 9 }));
         // Page size 4096 in a 512-byte file.
         let mut bad = good[..512].to_vec();
         bad[20..24].copy_from_slice(&4096u32.to_le_bytes());
-        assert_eq!(
-            read(&bad).0,
-            Err(BdbError::TooShort {
-                len: 512,
-                needed: 4096
-            })
-        );
+        assert_eq!(read(&bad).0, Err(BdbError::TooShort { len: 512, needed: 4096 }));
     }
 
     #[test]
     fn truncated_file_keeps_the_records_that_are_there() {
         let mut b = BdbBuilder::new(4096, false);
-        let (a, z) = (
-            HeaderBuilder::package("a").build(),
-            HeaderBuilder::package("z").build(),
-        );
+        let (a, z) = (HeaderBuilder::package("a").build(), HeaderBuilder::package("z").build());
         let first_a = b.overflow(&a);
         // z's overflow page comes after the hash page, as the last page of the file.
         let first_z = b.pages.len() as u32 + 1;
-        let items = [
-            (b.key(1), b.offpage(first_a, a.len() as u32)),
-            (b.key(2), b.offpage(first_z, z.len() as u32)),
-        ];
+        let items = [(b.key(1), b.offpage(first_a, a.len() as u32)), (b.key(2), b.offpage(first_z, z.len() as u32))];
         b.hash_page(&items);
         assert_eq!(b.overflow(&z), first_z);
         let bytes = b.build();
         let (r, warnings) = read(&bytes[..bytes.len() - 4096]);
-        assert_eq!(
-            r.unwrap(),
-            vec![(RecordLocation::Bdb { page: 2, entry: 1 }, a)]
-        );
+        assert_eq!(r.unwrap(), vec![(RecordLocation::Bdb { page: 2, entry: 1 }, a)]);
         assert_eq!(
             warnings,
             vec![
                 format!("BerkeleyDB: {}", BdbError::Truncated { last_page: 3, file_pages: 3 }),
-                "BerkeleyDB: value at page 2 entry 3: overflow chain names page 3, outside pages 1 to 2"
-                    .to_string(),
+                "BerkeleyDB: value at page 2 entry 3: overflow chain names page 3, outside pages 1 to 2".to_string(),
             ]
         );
     }
@@ -834,11 +716,7 @@ pub(crate) mod tests {
         assert!(warnings[0].contains("cannot come from"), "{warnings:?}");
 
         // Same cycle with a length that fits the file: the walk meets page `first` again.
-        let mut b2 = BdbBuilder {
-            page_size: 512,
-            big_endian: false,
-            pages: b.pages.clone(),
-        };
+        let mut b2 = BdbBuilder { page_size: 512, big_endian: false, pages: b.pages.clone() };
         b2.pages.pop();
         let item = (b2.key(1), b2.offpage(first, (bytes.len() - 1) as u32));
         b2.hash_page(&[item]);

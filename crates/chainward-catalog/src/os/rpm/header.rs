@@ -256,10 +256,7 @@ impl fmt::Display for EntryDefect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Overlap { previous_end } => {
-                write!(
-                    f,
-                    "data overlaps the previous entry, which ends at {previous_end}"
-                )
+                write!(f, "data overlaps the previous entry, which ends at {previous_end}")
             }
             Self::ReservedTag => f.write_str("tag number below 100 is reserved for regions"),
             Self::UnknownType => f.write_str("unknown data type"),
@@ -271,10 +268,9 @@ impl fmt::Display for EntryDefect {
                 write!(f, "type differs from the declared type {expected}")
             }
             Self::DataOutOfRange => f.write_str("data does not fit in the data store"),
-            Self::OverlapsRegionTrailer { region_data_len } => write!(
-                f,
-                "data overlaps the region trailer (region data length {region_data_len})"
-            ),
+            Self::OverlapsRegionTrailer { region_data_len } => {
+                write!(f, "data overlaps the region trailer (region data length {region_data_len})")
+            }
         }
     }
 }
@@ -314,9 +310,7 @@ pub enum HeaderError {
         max: u64,
     },
     /// `8 + 16 × il + dl` differs from the blob's length (`hdrblobInit`: "blob size BAD").
-    #[error(
-        "header declares {declared} bytes (8 + 16 × {entries} + {data_len}) but the blob has {actual}"
-    )]
+    #[error("header declares {declared} bytes (8 + 16 × {entries} + {data_len}) but the blob has {actual}")]
     SizeMismatch {
         /// `8 + 16 × il + dl`.
         declared: u64,
@@ -331,9 +325,7 @@ pub enum HeaderError {
     #[error("header has no index entries")]
     NoEntries,
     /// The region entry is not of type BIN with count 16.
-    #[error(
-        "region entry tag {tag} has type {kind} and count {count}, expected type 7 and count 16"
-    )]
+    #[error("region entry tag {tag} has type {kind} and count {count}, expected type 7 and count 16")]
     BadRegionEntry {
         /// The region tag.
         tag: u32,
@@ -351,9 +343,7 @@ pub enum HeaderError {
         data_len: u32,
     },
     /// The region trailer is not a copy of the region entry.
-    #[error(
-        "region trailer tag {tag} type {kind} count {count} does not match region tag {region_tag}"
-    )]
+    #[error("region trailer tag {tag} type {kind} count {count} does not match region tag {region_tag}")]
     BadRegionTrailer {
         /// The region entry's tag.
         region_tag: u32,
@@ -365,9 +355,7 @@ pub enum HeaderError {
         count: u32,
     },
     /// The trailer's (negated) offset does not describe a region inside the header.
-    #[error(
-        "region size {region_index_len} (index bytes) does not fit {entries} entries and {data_len} data bytes"
-    )]
+    #[error("region size {region_index_len} (index bytes) does not fit {entries} entries and {data_len} data bytes")]
     BadRegionSize {
         /// The trailer's negated offset: 16 × the number of region entries.
         region_index_len: i64,
@@ -377,9 +365,7 @@ pub enum HeaderError {
         data_len: u32,
     },
     /// One index entry failed a check.
-    #[error(
-        "index entry {index} (tag {tag}, type {kind}, offset {offset}, count {count}): {defect}"
-    )]
+    #[error("index entry {index} (tag {tag}, type {kind}, offset {offset}, count {count}): {defect}")]
     BadEntry {
         /// Position of the entry in the index.
         index: u32,
@@ -484,32 +470,18 @@ impl<'a> HeaderBlob<'a> {
         };
         // hdrblobVerifyLengths
         if il > HEADER_TAGS_MAX {
-            return Err(HeaderError::TooManyEntries {
-                count: il,
-                max: HEADER_TAGS_MAX,
-            });
+            return Err(HeaderError::TooManyEntries { count: il, max: HEADER_TAGS_MAX });
         }
         if dl > HEADER_DATA_MAX {
-            return Err(HeaderError::DataTooLarge {
-                len: dl,
-                max: HEADER_DATA_MAX,
-            });
+            return Err(HeaderError::DataTooLarge { len: dl, max: HEADER_DATA_MAX });
         }
         // hdrblobInit: the blob must be exactly intro + index + data, and under the cap.
         let declared = 8 + u64::from(il) * u64::from(ENTRY_SIZE) + u64::from(dl);
         if declared >= HEADER_MAX_BYTES {
-            return Err(HeaderError::TooLarge {
-                declared,
-                max: HEADER_MAX_BYTES,
-            });
+            return Err(HeaderError::TooLarge { declared, max: HEADER_MAX_BYTES });
         }
         if declared != blob.len() as u64 {
-            return Err(HeaderError::SizeMismatch {
-                declared,
-                entries: il,
-                data_len: dl,
-                actual: blob.len(),
-            });
+            return Err(HeaderError::SizeMismatch { declared, entries: il, data_len: dl, actual: blob.len() });
         }
         if il < 1 {
             return Err(HeaderError::NoEntries);
@@ -519,12 +491,7 @@ impl<'a> HeaderBlob<'a> {
         let (Some(index), Some(data)) = (blob.get(8..index_end), blob.get(index_end..)) else {
             return Err(HeaderError::TooShort { len: blob.len() });
         };
-        let mut header = HeaderBlob {
-            index,
-            data,
-            il,
-            region_entries: 0,
-        };
+        let mut header = HeaderBlob { index, data, il, region_entries: 0 };
         let region = header.verify_region()?;
         header.verify_entries(region)?;
         Ok(header)
@@ -551,58 +518,33 @@ impl<'a> HeaderBlob<'a> {
         let Some(first) = self.entry(0) else {
             return Err(HeaderError::NoEntries);
         };
-        if !matches!(
-            first.tag,
-            TAG_HEADERSIGNATURES | TAG_HEADERIMMUTABLE | TAG_HEADERIMAGE
-        ) {
+        if !matches!(first.tag, TAG_HEADERSIGNATURES | TAG_HEADERIMMUTABLE | TAG_HEADERIMAGE) {
             // RPMRC_NOTFOUND: a legacy header without region; hdrblobInit accepts it.
             return Ok(None);
         }
         let region_tag = first.tag;
         if first.kind != TagType::Bin as u32 || first.count != ENTRY_SIZE {
-            return Err(HeaderError::BadRegionEntry {
-                tag: first.tag,
-                kind: first.kind,
-                count: first.count,
-            });
+            return Err(HeaderError::BadRegionEntry { tag: first.tag, kind: first.kind, count: first.count });
         }
         let dl = self.dl();
         let trailer_at = first.offset;
         let trailer = trailer_at
             .checked_add(ENTRY_SIZE)
             .filter(|end| *end <= dl)
-            .and_then(|_| {
-                self.data
-                    .get(trailer_at as usize..)?
-                    .get(..ENTRY_SIZE as usize)
-            })
-            .ok_or(HeaderError::RegionTrailerOutOfRange {
-                offset: trailer_at,
-                data_len: dl,
-            })?;
+            .and_then(|_| self.data.get(trailer_at as usize..)?.get(..ENTRY_SIZE as usize))
+            .ok_or(HeaderError::RegionTrailerOutOfRange { offset: trailer_at, data_len: dl })?;
         let rdl = trailer_at + ENTRY_SIZE;
-        let (Some(mut tag), Some(kind), Some(neg_offset), Some(count)) = (
-            be32(trailer, 0),
-            be32(trailer, 4),
-            be32(trailer, 8),
-            be32(trailer, 12),
-        ) else {
-            return Err(HeaderError::RegionTrailerOutOfRange {
-                offset: trailer_at,
-                data_len: dl,
-            });
+        let (Some(mut tag), Some(kind), Some(neg_offset), Some(count)) =
+            (be32(trailer, 0), be32(trailer, 4), be32(trailer, 8), be32(trailer, 12))
+        else {
+            return Err(HeaderError::RegionTrailerOutOfRange { offset: trailer_at, data_len: dl });
         };
         // "Some old packages have HEADERIMAGE in signature region trailer, fix up".
         if region_tag == TAG_HEADERSIGNATURES && tag == TAG_HEADERIMAGE {
             tag = TAG_HEADERSIGNATURES;
         }
         if tag != region_tag || kind != TagType::Bin as u32 || count != ENTRY_SIZE {
-            return Err(HeaderError::BadRegionTrailer {
-                region_tag,
-                tag,
-                kind,
-                count,
-            });
+            return Err(HeaderError::BadRegionTrailer { region_tag, tag, kind, count });
         }
         // The trailer's offset is the negated size of the region's index entries.
         let region_index_len = -i64::from(neg_offset as i32);
@@ -610,18 +552,10 @@ impl<'a> HeaderBlob<'a> {
         // rpm also accepts ril == 0, and then hdrblobImport walks `ril - 1` entries;
         // an empty region cannot even hold its own entry, so it is rejected here.
         if region_index_len % i64::from(ENTRY_SIZE) != 0 || ril < 1 || ril > i64::from(self.il) {
-            return Err(HeaderError::BadRegionSize {
-                region_index_len,
-                entries: self.il,
-                data_len: dl,
-            });
+            return Err(HeaderError::BadRegionSize { region_index_len, entries: self.il, data_len: dl });
         }
         // hdrblobImport: a region entry with offset 0 spans the whole header.
-        self.region_entries = if first.offset != 0 {
-            u32::try_from(ril).unwrap_or(self.il)
-        } else {
-            self.il
-        };
+        self.region_entries = if first.offset != 0 { u32::try_from(ril).unwrap_or(self.il) } else { self.il };
         Ok(Some((region_tag, rdl)))
     }
 
@@ -671,25 +605,17 @@ impl<'a> HeaderBlob<'a> {
             if typecheck && let Some(tag) = RpmTag::from_id(e.tag) {
                 let declared = tag.declared_type();
                 if kind != declared && !(declared.is_string_class() && kind.is_string_class()) {
-                    return Err(bad(EntryDefect::TypeMismatch {
-                        expected: declared as u32,
-                    }));
+                    return Err(bad(EntryDefect::TypeMismatch { expected: declared as u32 }));
                 }
             }
             let len = data_len(kind, self.data, e.offset, e.count)
                 .filter(|len| *len > 0)
                 .ok_or_else(|| bad(EntryDefect::DataOutOfRange))?;
-            end = e
-                .offset
-                .checked_add(len)
-                .filter(|end| *end <= dl)
-                .ok_or_else(|| bad(EntryDefect::DataOutOfRange))?;
+            end = e.offset.checked_add(len).filter(|end| *end <= dl).ok_or_else(|| bad(EntryDefect::DataOutOfRange))?;
             if let Some((_, rdl)) = region {
                 // The loop skips the trailer itself, so check no data runs into it.
                 if end > rdl - ENTRY_SIZE && e.offset < rdl {
-                    return Err(bad(EntryDefect::OverlapsRegionTrailer {
-                        region_data_len: rdl,
-                    }));
+                    return Err(bad(EntryDefect::OverlapsRegionTrailer { region_data_len: rdl }));
                 }
             }
             accounted += kind.align_diff(accounted) + u64::from(len);
@@ -699,10 +625,7 @@ impl<'a> HeaderBlob<'a> {
             accounted += u64::from(ENTRY_SIZE);
         }
         if accounted != u64::from(dl) {
-            return Err(HeaderError::DataLengthMismatch {
-                accounted,
-                data_len: dl,
-            });
+            return Err(HeaderError::DataLengthMismatch { accounted, data_len: dl });
         }
         Ok(())
     }
@@ -716,10 +639,7 @@ impl<'a> HeaderBlob<'a> {
         } else {
             (0..self.il, self.il..self.il)
         };
-        dribbles
-            .chain(main)
-            .filter_map(|i| self.entry(i))
-            .find(|e| e.tag == id)
+        dribbles.chain(main).filter_map(|i| self.entry(i)).find(|e| e.tag == id)
     }
 
     /// The first string of a string-class tag.
@@ -734,9 +654,7 @@ impl<'a> HeaderBlob<'a> {
         // Verified in parse: the entry's strings lie inside the data store.
         let bytes = self.data.get(e.offset as usize..).ok_or(wrong)?;
         let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-        Ok(Some(String::from_utf8_lossy(
-            bytes.get(..end).unwrap_or_default(),
-        )))
+        Ok(Some(String::from_utf8_lossy(bytes.get(..end).unwrap_or_default())))
     }
 
     /// The first value of an int32 tag.
@@ -747,15 +665,11 @@ impl<'a> HeaderBlob<'a> {
         if e.kind != TagType::Int32 as u32 {
             return Err(HeaderError::WrongTagType { tag, kind: e.kind });
         }
-        be32(self.data, e.offset as usize)
-            .map(Some)
-            .ok_or(HeaderError::WrongTagType { tag, kind: e.kind })
+        be32(self.data, e.offset as usize).map(Some).ok_or(HeaderError::WrongTagType { tag, kind: e.kind })
     }
 
     fn required(&self, tag: RpmTag) -> Result<String, HeaderError> {
-        self.string(tag)?
-            .map(Cow::into_owned)
-            .ok_or(HeaderError::MissingTag { tag })
+        self.string(tag)?.map(Cow::into_owned).ok_or(HeaderError::MissingTag { tag })
     }
 
     fn optional(&self, tag: RpmTag) -> Result<Option<String>, HeaderError> {
@@ -826,17 +740,11 @@ pub(crate) mod tests {
 
     impl HeaderBuilder {
         pub(crate) fn new() -> Self {
-            Self {
-                entries: Vec::new(),
-                region: true,
-            }
+            Self { entries: Vec::new(), region: true }
         }
 
         pub(crate) fn legacy() -> Self {
-            Self {
-                entries: Vec::new(),
-                region: false,
-            }
+            Self { entries: Vec::new(), region: false }
         }
 
         pub(crate) fn string(mut self, tag: u32, s: &str) -> Self {
@@ -866,12 +774,7 @@ pub(crate) mod tests {
                 .string(1022, "x86_64")
                 .string(1044, &format!("{name}-1.2.3-4.el9.src.rpm"))
                 // DESCRIPTION, long enough that the header needs several 512-byte pages.
-                .raw(
-                    1005,
-                    9,
-                    format!("{}\0", "The package description. ".repeat(40)).as_bytes(),
-                    1,
-                )
+                .raw(1005, 9, format!("{}\0", "The package description. ".repeat(40)).as_bytes(), 1)
         }
 
         pub(crate) fn build(&self) -> Vec<u8> {
@@ -936,11 +839,7 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_a_legacy_header_without_region() {
-        let blob = HeaderBuilder::legacy()
-            .string(1000, "old")
-            .string(1001, "1")
-            .string(1002, "1")
-            .build();
+        let blob = HeaderBuilder::legacy().string(1000, "old").string(1001, "1").string(1002, "1").build();
         let h = parse_header(&blob).unwrap();
         assert_eq!((h.name.as_str(), h.epoch, h.arch), ("old", None, None));
     }
@@ -983,63 +882,35 @@ pub(crate) mod tests {
             .string(1002, "r")
             .raw(1014, 9, b"GPLv2\0GPL-2.0\0", 2)
             .build();
-        assert_eq!(
-            parse_header(&blob).unwrap().license.as_deref(),
-            Some("GPLv2")
-        );
+        assert_eq!(parse_header(&blob).unwrap().license.as_deref(), Some("GPLv2"));
     }
 
     #[test]
     fn non_utf8_strings_are_replaced_not_rejected() {
-        let blob = HeaderBuilder::package("p")
-            .raw(1011, 6, b"Soci\xe9t\xe9\0", 1)
-            .build();
+        let blob = HeaderBuilder::package("p").raw(1011, 6, b"Soci\xe9t\xe9\0", 1).build();
         // The later VENDOR is a second region entry; the first one wins.
-        assert_eq!(
-            parse_header(&blob).unwrap().vendor.as_deref(),
-            Some("Example Vendor")
-        );
+        assert_eq!(parse_header(&blob).unwrap().vendor.as_deref(), Some("Example Vendor"));
         let blob = HeaderBuilder::new()
             .string(1000, "n")
             .string(1001, "v")
             .string(1002, "r")
             .raw(1011, 6, b"Soci\xe9t\xe9\0", 1)
             .build();
-        assert_eq!(
-            parse_header(&blob).unwrap().vendor.as_deref(),
-            Some("Soci\u{fffd}t\u{fffd}")
-        );
+        assert_eq!(parse_header(&blob).unwrap().vendor.as_deref(), Some("Soci\u{fffd}t\u{fffd}"));
     }
 
     #[test]
     fn missing_required_tags_are_named() {
-        let blob = HeaderBuilder::new()
-            .string(1000, "n")
-            .string(1001, "v")
-            .build();
-        assert_eq!(
-            parse_header(&blob),
-            Err(HeaderError::MissingTag {
-                tag: RpmTag::Release
-            })
-        );
+        let blob = HeaderBuilder::new().string(1000, "n").string(1001, "v").build();
+        assert_eq!(parse_header(&blob), Err(HeaderError::MissingTag { tag: RpmTag::Release }));
     }
 
     #[test]
     fn typed_tags_with_the_wrong_type_are_rejected() {
-        let blob = HeaderBuilder::new()
-            .string(1000, "n")
-            .string(1001, "v")
-            .string(1002, "r")
-            .string(1003, "1")
-            .build();
+        let blob = HeaderBuilder::new().string(1000, "n").string(1001, "v").string(1002, "r").string(1003, "1").build();
         assert!(matches!(
             parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                tag: 1003,
-                defect: EntryDefect::TypeMismatch { expected: 4 },
-                ..
-            })
+            Err(HeaderError::BadEntry { tag: 1003, defect: EntryDefect::TypeMismatch { expected: 4 }, .. })
         ));
     }
 
@@ -1051,48 +922,27 @@ pub(crate) mod tests {
             if len < 8 {
                 assert_eq!(err, HeaderError::TooShort { len });
             } else {
-                assert!(
-                    matches!(err, HeaderError::SizeMismatch { .. }),
-                    "{len}: {err:?}"
-                );
+                assert!(matches!(err, HeaderError::SizeMismatch { .. }), "{len}: {err:?}");
             }
         }
         let mut longer = blob.clone();
         longer.push(0);
-        assert!(matches!(
-            parse_header(&longer),
-            Err(HeaderError::SizeMismatch { .. })
-        ));
+        assert!(matches!(parse_header(&longer), Err(HeaderError::SizeMismatch { .. })));
     }
 
     #[test]
     fn index_count_past_the_end() {
         let mut blob = HeaderBuilder::package("bash").build();
         set_be32(&mut blob, 0, 0x0000_ffff);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::SizeMismatch {
-                entries: 0xffff,
-                ..
-            })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::SizeMismatch { entries: 0xffff, .. })));
         set_be32(&mut blob, 0, 0x1000_0000);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::TooManyEntries { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::TooManyEntries { .. })));
         let mut blob = HeaderBuilder::package("bash").build();
         set_be32(&mut blob, 0, 0xffff);
         set_be32(&mut blob, 4, 0x0fff_ffff);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::TooLarge { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::TooLarge { .. })));
         set_be32(&mut blob, 4, 0xffff_ffff);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::DataTooLarge { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::DataTooLarge { .. })));
     }
 
     #[test]
@@ -1118,14 +968,7 @@ pub(crate) mod tests {
             set_be32(&mut blob, field(7, 2), bad_offset);
             let err = parse_header(&blob).unwrap_err();
             assert!(
-                matches!(
-                    err,
-                    HeaderError::BadEntry {
-                        index: 7,
-                        defect: EntryDefect::OffsetOutOfRange,
-                        ..
-                    }
-                ),
+                matches!(err, HeaderError::BadEntry { index: 7, defect: EntryDefect::OffsetOutOfRange, .. }),
                 "{err:?}"
             );
         }
@@ -1135,35 +978,14 @@ pub(crate) mod tests {
         set_be32(&mut blob, field(7, 2), dl - 10);
         let err = parse_header(&blob).unwrap_err();
         assert!(
-            matches!(
-                err,
-                HeaderError::BadEntry {
-                    index: 7,
-                    defect: EntryDefect::OverlapsRegionTrailer { .. },
-                    ..
-                }
-            ),
+            matches!(err, HeaderError::BadEntry { index: 7, defect: EntryDefect::OverlapsRegionTrailer { .. }, .. }),
             "{err:?}"
         );
         // A string with no NUL before the end of the data store.
-        let mut blob = HeaderBuilder::legacy()
-            .string(1000, "n")
-            .string(1001, "v")
-            .string(1002, "rel")
-            .build();
+        let mut blob = HeaderBuilder::legacy().string(1000, "n").string(1001, "v").string(1002, "rel").build();
         *blob.last_mut().unwrap() = b'x';
         let err = parse_header(&blob).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                HeaderError::BadEntry {
-                    index: 2,
-                    defect: EntryDefect::DataOutOfRange,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, HeaderError::BadEntry { index: 2, defect: EntryDefect::DataOutOfRange, .. }), "{err:?}");
     }
 
     #[test]
@@ -1173,26 +995,14 @@ pub(crate) mod tests {
         set_be32(&mut blob, field(2, 2), 0);
         assert!(matches!(
             parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                index: 2,
-                defect: EntryDefect::Overlap { .. },
-                ..
-            })
+            Err(HeaderError::BadEntry { index: 2, defect: EntryDefect::Overlap { .. }, .. })
         ));
         let mut blob = good.clone();
-        let epoch_offset = u32::from_be_bytes(
-            blob[field(EPOCH, 2)..field(EPOCH, 2) + 4]
-                .try_into()
-                .unwrap(),
-        );
+        let epoch_offset = u32::from_be_bytes(blob[field(EPOCH, 2)..field(EPOCH, 2) + 4].try_into().unwrap());
         set_be32(&mut blob, field(EPOCH, 2), epoch_offset + 1);
         assert!(matches!(
             parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                index: 9,
-                defect: EntryDefect::Misaligned,
-                ..
-            })
+            Err(HeaderError::BadEntry { index: 9, defect: EntryDefect::Misaligned, .. })
         ));
     }
 
@@ -1204,14 +1014,7 @@ pub(crate) mod tests {
             set_be32(&mut blob, field(EPOCH, 3), count);
             let err = parse_header(&blob).unwrap_err();
             assert!(
-                matches!(
-                    err,
-                    HeaderError::BadEntry {
-                        index: 9,
-                        defect: EntryDefect::CountOutOfRange,
-                        ..
-                    }
-                ),
+                matches!(err, HeaderError::BadEntry { index: 9, defect: EntryDefect::CountOutOfRange, .. }),
                 "{err:?}"
             );
         }
@@ -1220,40 +1023,20 @@ pub(crate) mod tests {
         set_be32(&mut blob, field(EPOCH, 3), 2);
         assert!(matches!(
             parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                index: 9,
-                defect: EntryDefect::OverlapsRegionTrailer { .. },
-                ..
-            })
+            Err(HeaderError::BadEntry { index: 9, defect: EntryDefect::OverlapsRegionTrailer { .. }, .. })
         ));
         let mut blob = good.clone();
         set_be32(&mut blob, field(EPOCH, 3), 16);
         assert!(matches!(
             parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                index: 9,
-                defect: EntryDefect::DataOutOfRange,
-                ..
-            })
+            Err(HeaderError::BadEntry { index: 9, defect: EntryDefect::DataOutOfRange, .. })
         ));
         let mut blob = good.clone();
         set_be32(&mut blob, field(1, 1), 10);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                defect: EntryDefect::UnknownType,
-                ..
-            })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::BadEntry { defect: EntryDefect::UnknownType, .. })));
         let mut blob = good.clone();
         set_be32(&mut blob, field(1, 0), 99);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::BadEntry {
-                defect: EntryDefect::ReservedTag,
-                ..
-            })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::BadEntry { defect: EntryDefect::ReservedTag, .. })));
     }
 
     #[test]
@@ -1263,69 +1046,39 @@ pub(crate) mod tests {
         // Trailer offset past the data store.
         let mut blob = good.clone();
         set_be32(&mut blob, field(0, 2), dl);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::RegionTrailerOutOfRange { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::RegionTrailerOutOfRange { .. })));
         let mut blob = good.clone();
         set_be32(&mut blob, field(0, 2), u32::MAX - 3);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::RegionTrailerOutOfRange { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::RegionTrailerOutOfRange { .. })));
         // Region entry with the wrong count.
         let mut blob = good.clone();
         set_be32(&mut blob, field(0, 3), 15);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::BadRegionEntry { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::BadRegionEntry { .. })));
         // Trailer claiming more entries than the index has, or none, or a positive size.
         let trailer = blob.len() - 16;
-        for neg in [
-            (-(1000 * 16)) as u32,
-            0,
-            16,
-            (-17i32) as u32,
-            i32::MIN as u32,
-        ] {
+        for neg in [(-(1000 * 16)) as u32, 0, 16, (-17i32) as u32, i32::MIN as u32] {
             let mut blob = good.clone();
             set_be32(&mut blob, trailer + 8, neg);
             let err = parse_header(&blob).unwrap_err();
-            assert!(
-                matches!(err, HeaderError::BadRegionSize { .. }),
-                "{neg:#x}: {err:?}"
-            );
+            assert!(matches!(err, HeaderError::BadRegionSize { .. }), "{neg:#x}: {err:?}");
         }
         // Trailer with another tag.
         let mut blob = good.clone();
         set_be32(&mut blob, trailer, 62);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::BadRegionTrailer { .. })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::BadRegionTrailer { .. })));
     }
 
     #[test]
     fn data_gaps_are_rejected() {
         // A 4-byte gap between two strings passes the per-entry checks but not rpm's
         // length accounting.
-        let mut blob = HeaderBuilder::legacy()
-            .string(1000, "n")
-            .string(1001, "v")
-            .raw(1002, 6, b"\0\0\0\0r\0", 1)
-            .build();
+        let mut blob =
+            HeaderBuilder::legacy().string(1000, "n").string(1001, "v").raw(1002, 6, b"\0\0\0\0r\0", 1).build();
         // Move RELEASE 4 bytes on, to "r": still inside the data and NUL-terminated,
         // but the 4 bytes before it belong to no entry.
         let off = u32::from_be_bytes(blob[field(2, 2)..field(2, 2) + 4].try_into().unwrap());
         set_be32(&mut blob, field(2, 2), off + 4);
-        assert!(matches!(
-            parse_header(&blob),
-            Err(HeaderError::DataLengthMismatch {
-                accounted: 6,
-                data_len: 10
-            })
-        ));
+        assert!(matches!(parse_header(&blob), Err(HeaderError::DataLengthMismatch { accounted: 6, data_len: 10 })));
     }
 
     #[test]

@@ -177,9 +177,7 @@ impl WarningSink {
 
     pub(crate) fn into_vec(mut self) -> Vec<RpmDbError> {
         if self.dropped > 0 {
-            self.warnings.push(RpmDbError::TooManyWarnings {
-                dropped: self.dropped,
-            });
+            self.warnings.push(RpmDbError::TooManyWarnings { dropped: self.dropped });
         }
         self.warnings
     }
@@ -198,13 +196,7 @@ pub fn read_rpmdb(format: RpmDbFormat, bytes: &[u8]) -> Result<RpmDbRead, RpmDbE
         let mut visit = |record: RecordLocation, blob: &[u8]| {
             records.push(
                 header::HeaderBlob::parse(blob)
-                    .and_then(|h| {
-                        if h.is_gpg_pubkey() {
-                            Ok(None)
-                        } else {
-                            h.fields().map(Some)
-                        }
-                    })
+                    .and_then(|h| if h.is_gpg_pubkey() { Ok(None) } else { h.fields().map(Some) })
                     .map_err(|source| RpmDbError::Header { record, source }),
             );
         };
@@ -222,10 +214,7 @@ pub fn read_rpmdb(format: RpmDbFormat, bytes: &[u8]) -> Result<RpmDbRead, RpmDbE
             Err(e) => warnings.push(e),
         }
     }
-    Ok(RpmDbRead {
-        headers,
-        warnings: warnings.into_vec(),
-    })
+    Ok(RpmDbRead { headers, warnings: warnings.into_vec() })
 }
 
 /// What the format tests collect: the blobs with their locations, or the error, and the
@@ -249,20 +238,11 @@ mod tests {
     #[test]
     fn all_formats_read_the_same_packages() {
         let names_in = ["bash", "zlib", "openssl-libs"];
-        let rows: Vec<(i64, Vec<u8>)> = names_in
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (i as i64 + 1, HeaderBuilder::package(n).build()))
-            .collect();
+        let rows: Vec<(i64, Vec<u8>)> =
+            names_in.iter().enumerate().map(|(i, n)| (i as i64 + 1, HeaderBuilder::package(n).build())).collect();
         for (format, bytes) in [
-            (
-                RpmDbFormat::BerkeleyDb,
-                BdbBuilder::packages(4096, false, &names_in),
-            ),
-            (
-                RpmDbFormat::BerkeleyDb,
-                BdbBuilder::packages(512, true, &names_in),
-            ),
+            (RpmDbFormat::BerkeleyDb, BdbBuilder::packages(4096, false, &names_in)),
+            (RpmDbFormat::BerkeleyDb, BdbBuilder::packages(512, true, &names_in)),
             (RpmDbFormat::Ndb, ndb_packages(&names_in)),
             (RpmDbFormat::Sqlite, sqlite_file(RPM_SCHEMA, &rows)),
         ] {
@@ -276,11 +256,8 @@ mod tests {
     fn a_broken_header_is_a_warning_and_gpg_pubkey_is_skipped() {
         let mut broken = HeaderBuilder::package("broken").build();
         broken[9] ^= 0xff;
-        let pubkey = HeaderBuilder::new()
-            .string(1000, "gpg-pubkey")
-            .string(1001, "fd431d51")
-            .string(1002, "4ae0493b")
-            .build();
+        let pubkey =
+            HeaderBuilder::new().string(1000, "gpg-pubkey").string(1001, "fd431d51").string(1002, "4ae0493b").build();
         let blobs = vec![
             (1, HeaderBuilder::package("good").build()),
             (2, broken),
@@ -293,22 +270,12 @@ mod tests {
         assert!(
             matches!(
                 read.warnings[0],
-                RpmDbError::Header {
-                    record: RecordLocation::Ndb {
-                        slot: 3,
-                        pkg_index: 2
-                    },
-                    ..
-                }
+                RpmDbError::Header { record: RecordLocation::Ndb { slot: 3, pkg_index: 2 }, .. }
             ),
             "{:?}",
             read.warnings
         );
-        assert!(
-            read.warnings[0]
-                .to_string()
-                .starts_with("header at slot 3 (package 2): ")
-        );
+        assert!(read.warnings[0].to_string().starts_with("header at slot 3 (package 2): "));
     }
 
     #[test]
@@ -320,11 +287,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for format in [
-            RpmDbFormat::BerkeleyDb,
-            RpmDbFormat::Ndb,
-            RpmDbFormat::Sqlite,
-        ] {
+        for format in [RpmDbFormat::BerkeleyDb, RpmDbFormat::Ndb, RpmDbFormat::Sqlite] {
             assert!(read_rpmdb(format, &[]).is_err(), "{format:?}");
             for len in [1usize, 31, 32, 511, 512, 4096, 8192] {
                 let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
@@ -342,8 +305,6 @@ mod tests {
         let read = read_rpmdb(RpmDbFormat::Ndb, &file).unwrap();
         assert_eq!(read.warnings.len(), MAX_WARNINGS + 1);
         let dropped = 5 * 256 - 2 - MAX_WARNINGS;
-        assert!(
-            matches!(read.warnings.last(), Some(RpmDbError::TooManyWarnings { dropped: d }) if *d == dropped)
-        );
+        assert!(matches!(read.warnings.last(), Some(RpmDbError::TooManyWarnings { dropped: d }) if *d == dropped));
     }
 }

@@ -155,9 +155,7 @@ pub enum NdbError {
         blk_count: u32,
     },
     /// A blob tail with the wrong magic or length.
-    #[error(
-        "slot {slot}: blob tail has length {tail_len} and magic {magic:#010x}, expected {blob_len} and \"BlbE\""
-    )]
+    #[error("slot {slot}: blob tail has length {tail_len} and magic {magic:#010x}, expected {blob_len} and \"BlbE\"")]
     BadBlobTail {
         /// The slot number.
         slot: u32,
@@ -207,24 +205,16 @@ pub(crate) fn for_each_blob(
     let available = bytes.len() / PAGE_SIZE;
     // rpm itself creates one slot page with the database; 0 means a broken header.
     if slot_pages == 0 || slot_pages as usize > available {
-        return Err(NdbError::BadSlotPageCount {
-            slot_pages,
-            available,
-            len: bytes.len(),
-        });
+        return Err(NdbError::BadSlotPageCount { slot_pages, available, len: bytes.len() });
     }
     let file_blocks = bytes.len() as u64 / BLK_SIZE;
     // Blobs start after the slot pages (`minblkoff`).
     let min_blk = u64::from(slot_pages) * (PAGE_SIZE as u64 / BLK_SIZE);
 
     let mut slots = Vec::new();
-    let slot_area = bytes
-        .get(..slot_pages as usize * PAGE_SIZE)
-        .unwrap_or_default();
+    let slot_area = bytes.get(..slot_pages as usize * PAGE_SIZE).unwrap_or_default();
     let first_slot = (HEADER_SIZE / SLOT_SIZE) as u32;
-    for (slot, raw) in
-        (first_slot..).zip(slot_area.chunks_exact(SLOT_SIZE).skip(first_slot as usize))
-    {
+    for (slot, raw) in (first_slot..).zip(slot_area.chunks_exact(SLOT_SIZE).skip(first_slot as usize)) {
         let field = |at| le32(raw, at).unwrap_or(0);
         let magic = field(0);
         if magic != SLOT_MAGIC {
@@ -237,50 +227,24 @@ pub(crate) fn for_each_blob(
         }
         let end = u64::from(blk_offset) + u64::from(blk_count);
         if end > file_blocks {
-            warnings.push(NdbError::SlotPastEnd {
-                slot,
-                pkg_index,
-                blk_offset,
-                blk_count,
-                file_blocks,
-            });
+            warnings.push(NdbError::SlotPastEnd { slot, pkg_index, blk_offset, blk_count, file_blocks });
             continue;
         }
         if pkg_index == 0 || blk_count == 0 || u64::from(blk_offset) < min_blk {
-            warnings.push(NdbError::BadSlot {
-                slot,
-                pkg_index,
-                blk_offset,
-                blk_count,
-            });
+            warnings.push(NdbError::BadSlot { slot, pkg_index, blk_offset, blk_count });
             continue;
         }
-        slots.push(Slot {
-            slot,
-            pkg_index,
-            blk_offset,
-            blk_count,
-        });
+        slots.push(Slot { slot, pkg_index, blk_offset, blk_count });
     }
 
     let overlapping = overlapping_slots(&slots);
     for (s, overlaps) in slots.iter().zip(overlapping) {
         if let Some(other) = overlaps {
-            warnings.push(NdbError::OverlappingSlot {
-                slot: s.slot,
-                pkg_index: s.pkg_index,
-                other,
-            });
+            warnings.push(NdbError::OverlappingSlot { slot: s.slot, pkg_index: s.pkg_index, other });
             continue;
         }
         match blob(bytes, s) {
-            Ok(blob) => visit(
-                RecordLocation::Ndb {
-                    slot: s.slot,
-                    pkg_index: s.pkg_index,
-                },
-                blob,
-            ),
+            Ok(blob) => visit(RecordLocation::Ndb { slot: s.slot, pkg_index: s.pkg_index }, blob),
             Err(e) => warnings.push(e),
         }
     }
@@ -297,9 +261,7 @@ fn overlapping_slots(slots: &[Slot]) -> Vec<Option<u32>> {
     for i in by_offset {
         let Some(s) = slots.get(i) else { continue };
         match kept {
-            Some(k)
-                if u64::from(s.blk_offset) < u64::from(k.blk_offset) + u64::from(k.blk_count) =>
-            {
+            Some(k) if u64::from(s.blk_offset) < u64::from(k.blk_offset) + u64::from(k.blk_count) => {
                 if let Some(o) = overlapping.get_mut(i) {
                     *o = Some(k.slot);
                 }
@@ -328,38 +290,24 @@ fn blob<'a>(bytes: &'a [u8], s: &Slot) -> Result<&'a [u8], NdbError> {
     }
     let found = field(4);
     if found != s.pkg_index {
-        return Err(NdbError::BlobPackageMismatch {
-            slot,
-            expected: s.pkg_index,
-            found,
-        });
+        return Err(NdbError::BlobPackageMismatch { slot, expected: s.pkg_index, found });
     }
     let blob_len = field(12);
     let needed_blocks = (BLOBHEAD_SIZE + u64::from(blob_len) + BLOBTAIL_SIZE).div_ceil(BLK_SIZE);
     if blob_len > MAX_BLOB_SIZE || needed_blocks != u64::from(s.blk_count) {
-        return Err(NdbError::BlobLengthMismatch {
-            slot,
-            blob_len,
-            blk_count: s.blk_count,
-        });
+        return Err(NdbError::BlobLengthMismatch { slot, blob_len, blk_count: s.blk_count });
     }
     let tail_at = area.len().saturating_sub(BLOBTAIL_SIZE as usize);
     let (tail_len, tail_magic) = (field(tail_at + 4), field(tail_at + 8));
     if tail_len != blob_len || tail_magic != BLOBTAIL_MAGIC {
-        return Err(NdbError::BadBlobTail {
-            slot,
-            blob_len,
-            tail_len,
-            magic: tail_magic,
-        });
+        return Err(NdbError::BadBlobTail { slot, blob_len, tail_len, magic: tail_magic });
     }
     let head = BLOBHEAD_SIZE as usize;
-    area.get(head..head + blob_len as usize)
-        .ok_or(NdbError::BlobLengthMismatch {
-            slot,
-            blob_len,
-            blk_count: s.blk_count,
-        })
+    area.get(head..head + blob_len as usize).ok_or(NdbError::BlobLengthMismatch {
+        slot,
+        blob_len,
+        blk_count: s.blk_count,
+    })
 }
 
 #[cfg(test)]
@@ -402,20 +350,15 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn ndb_packages(names: &[&str]) -> Vec<u8> {
-        let blobs: Vec<(u32, Vec<u8>)> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (i as u32 + 1, HeaderBuilder::package(n).build()))
-            .collect();
+        let blobs: Vec<(u32, Vec<u8>)> =
+            names.iter().enumerate().map(|(i, n)| (i as u32 + 1, HeaderBuilder::package(n).build())).collect();
         ndb_file(&blobs)
     }
 
     fn read(bytes: &[u8]) -> Collected<NdbError> {
         let mut sink = WarningSink::default();
         let mut out = Vec::new();
-        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| {
-            out.push((loc, blob.to_vec()))
-        });
+        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| out.push((loc, blob.to_vec())));
         let warnings = sink.into_vec().iter().map(|w| w.to_string()).collect();
         (r.map(|()| out), warnings)
     }
@@ -431,13 +374,7 @@ pub(crate) mod tests {
         let blobs = r.unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(blobs.len(), 2);
-        assert_eq!(
-            blobs[0].0,
-            RecordLocation::Ndb {
-                slot: 2,
-                pkg_index: 1
-            }
-        );
+        assert_eq!(blobs[0].0, RecordLocation::Ndb { slot: 2, pkg_index: 1 });
         assert_eq!(blobs[0].1, HeaderBuilder::package("b").build());
     }
 
@@ -450,22 +387,13 @@ pub(crate) mod tests {
         assert!(matches!(read(&bad).0, Err(NdbError::BadMagic { .. })));
         let mut bad = good.clone();
         bad[4] = 1;
-        assert_eq!(
-            read(&bad).0,
-            Err(NdbError::UnsupportedVersion { version: 1 })
-        );
+        assert_eq!(read(&bad).0, Err(NdbError::UnsupportedVersion { version: 1 }));
         for pages in [0u32, 2, u32::MAX] {
             let mut bad = good.clone();
             bad[12..16].copy_from_slice(&pages.to_le_bytes());
-            assert!(
-                matches!(read(&bad).0, Err(NdbError::BadSlotPageCount { .. })),
-                "{pages}"
-            );
+            assert!(matches!(read(&bad).0, Err(NdbError::BadSlotPageCount { .. })), "{pages}");
         }
-        assert!(matches!(
-            read(&good[..100]).0,
-            Err(NdbError::BadSlotPageCount { .. })
-        ));
+        assert!(matches!(read(&good[..100]).0, Err(NdbError::BadSlotPageCount { .. })));
     }
 
     #[test]
@@ -476,10 +404,7 @@ pub(crate) mod tests {
         let (r, warnings) = read(&file);
         assert_eq!(r.unwrap().len(), 1);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(
-            warnings.iter().all(|w| w.contains("past the file")),
-            "{warnings:?}"
-        );
+        assert!(warnings.iter().all(|w| w.contains("past the file")), "{warnings:?}");
     }
 
     #[test]
@@ -498,13 +423,10 @@ pub(crate) mod tests {
         set_slot(&mut file, 5, 2, slot6_offset);
         set_slot(&mut file, 5, 3, slot6_count);
         set_slot(&mut file, 7, 1, 77);
-        let blob8 =
-            u32::from_le_bytes(file[8 * 16 + 8..8 * 16 + 12].try_into().unwrap()) as usize * 16;
+        let blob8 = u32::from_le_bytes(file[8 * 16 + 8..8 * 16 + 12].try_into().unwrap()) as usize * 16;
         file[blob8 + 12] ^= 0x40;
-        let count9 =
-            u32::from_le_bytes(file[9 * 16 + 12..9 * 16 + 16].try_into().unwrap()) as usize;
-        let blob9 =
-            u32::from_le_bytes(file[9 * 16 + 8..9 * 16 + 12].try_into().unwrap()) as usize * 16;
+        let count9 = u32::from_le_bytes(file[9 * 16 + 12..9 * 16 + 16].try_into().unwrap()) as usize;
+        let blob9 = u32::from_le_bytes(file[9 * 16 + 8..9 * 16 + 12].try_into().unwrap()) as usize * 16;
         file[blob9 + count9 * 16 - 1] = b'X';
         let (r, warnings) = read(&file);
         let blobs = r.unwrap();
@@ -541,11 +463,7 @@ pub(crate) mod tests {
         let (r, warnings) = read(&file);
         assert_eq!(r.unwrap().len(), 1);
         assert_eq!(warnings.len(), PAGE_SIZE / SLOT_SIZE - 3);
-        assert!(
-            warnings
-                .iter()
-                .all(|w| w.ends_with("overlaps the blocks of slot 2"))
-        );
+        assert!(warnings.iter().all(|w| w.ends_with("overlaps the blocks of slot 2")));
     }
 
     #[test]
@@ -562,11 +480,7 @@ pub(crate) mod tests {
             let mut bytes = good.clone();
             for _ in 0..(next() % 8 + 1) {
                 // Mostly the slots and blob heads, where the structure is.
-                let at = if next() % 2 == 0 {
-                    32 + (next() as usize) % 64
-                } else {
-                    (next() as usize) % bytes.len()
-                };
+                let at = if next() % 2 == 0 { 32 + (next() as usize) % 64 } else { (next() as usize) % bytes.len() };
                 bytes[at] = next() as u8;
             }
             let _ = read(&bytes);

@@ -55,18 +55,13 @@ pub fn to_package(h: &RpmHeader) -> Package {
 /// assert_eq!(parse_source_rpm("(none)"), None);
 /// ```
 pub fn parse_source_rpm(file_name: &str) -> Option<SourcePackage> {
-    let stem = file_name
-        .strip_suffix(".src.rpm")
-        .or_else(|| file_name.strip_suffix(".nosrc.rpm"))?;
+    let stem = file_name.strip_suffix(".src.rpm").or_else(|| file_name.strip_suffix(".nosrc.rpm"))?;
     let (rest, release) = stem.rsplit_once('-')?;
     let (name, version) = rest.rsplit_once('-')?;
     if name.is_empty() || version.is_empty() || release.is_empty() {
         return None;
     }
-    Some(SourcePackage {
-        name: name.to_owned(),
-        version: Some(format!("{version}-{release}")),
-    })
+    Some(SourcePackage { name: name.to_owned(), version: Some(format!("{version}-{release}")) })
 }
 
 #[cfg(test)]
@@ -96,17 +91,8 @@ mod tests {
         assert_eq!(p.version, "0.9.2-1");
         assert_eq!(p.licenses, ["MIT"]);
         assert_eq!(p.supplier, None);
-        assert_eq!(
-            p.source,
-            Some(SourcePackage {
-                name: "dive".into(),
-                version: Some("0.9.2-1".into())
-            })
-        );
-        assert_eq!(
-            p.purl(&PurlContext::default()),
-            "pkg:rpm/dive@0.9.2-1?arch=x86_64&upstream=dive-0.9.2-1.src.rpm"
-        );
+        assert_eq!(p.source, Some(SourcePackage { name: "dive".into(), version: Some("0.9.2-1".into()) }));
+        assert_eq!(p.purl(&PurlContext::default()), "pkg:rpm/dive@0.9.2-1?arch=x86_64&upstream=dive-0.9.2-1.src.rpm");
     }
 
     #[test]
@@ -127,24 +113,14 @@ mod tests {
         h.source_rpm = None;
         h.license = Some(String::new());
         let p = to_package(&h);
-        assert_eq!(
-            (p.arch, p.source, p.source_rpm, p.licenses.len()),
-            (None, None, None, 0)
-        );
+        assert_eq!((p.arch, p.source, p.source_rpm, p.licenses.len()), (None, None, None, 0));
     }
 
     #[test]
     fn source_rpm_names() {
-        for bad in [
-            "",
-            ".src.rpm",
-            "a.src.rpm",
-            "a-1.src.rpm",
-            "-1-2.src.rpm",
-            "a--2.src.rpm",
-            "a-1-.src.rpm",
-            "a-1-2.rpm",
-        ] {
+        for bad in
+            ["", ".src.rpm", "a.src.rpm", "a-1.src.rpm", "-1-2.src.rpm", "a--2.src.rpm", "a-1-.src.rpm", "a-1-2.rpm"]
+        {
             assert_eq!(parse_source_rpm(bad), None, "{bad}");
         }
         let s = parse_source_rpm("perl-Text-Tabs+Wrap-2013.0523-395.el8.nosrc.rpm").unwrap();

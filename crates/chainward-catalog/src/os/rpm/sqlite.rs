@@ -72,30 +72,20 @@ pub(crate) fn for_each_blob(
     if !bytes.starts_with(SQLITE_MAGIC) {
         return Err(SqliteError::BadMagic);
     }
-    let mut file =
-        tempfile::NamedTempFile::new().map_err(|source| SqliteError::TempFile { source })?;
-    file.write_all(bytes)
-        .and_then(|()| file.flush())
-        .map_err(|source| SqliteError::TempFile { source })?;
+    let mut file = tempfile::NamedTempFile::new().map_err(|source| SqliteError::TempFile { source })?;
+    file.write_all(bytes).and_then(|()| file.flush()).map_err(|source| SqliteError::TempFile { source })?;
     // The connection is dropped before the file: `conn` is declared after `file`.
     let conn = open_read_only(file.path()).map_err(|source| SqliteError::Open { source })?;
     check_packages_table(&conn)?;
     let query = |source| SqliteError::Query { source };
-    let mut stmt = conn
-        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
-        .map_err(query)?;
+    let mut stmt = conn.prepare("SELECT hnum, blob FROM Packages ORDER BY hnum").map_err(query)?;
     let mut rows = stmt.query([]).map_err(query)?;
     while let Some(row) = rows.next().map_err(query)? {
         let hnum: i64 = row.get(0).map_err(query)?;
         match row.get_ref(1).map_err(query)? {
             // rpm binds the blob as a blob; go-rpmdb also accepts text.
-            ValueRef::Blob(blob) | ValueRef::Text(blob) => {
-                visit(RecordLocation::Sqlite { hnum }, blob)
-            }
-            other => warnings.push(SqliteError::NotABlob {
-                hnum,
-                found: other.data_type(),
-            }),
+            ValueRef::Blob(blob) | ValueRef::Text(blob) => visit(RecordLocation::Sqlite { hnum }, blob),
+            other => warnings.push(SqliteError::NotABlob { hnum, found: other.data_type() }),
         }
     }
     Ok(())
@@ -133,27 +123,21 @@ fn file_uri(path: &str) -> String {
 
 fn check_packages_table(conn: &Connection) -> Result<(), SqliteError> {
     let query = |source| SqliteError::Query { source };
-    let mut stmt = conn
-        .prepare("SELECT type, sql FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE")
-        .map_err(query)?;
+    let mut stmt =
+        conn.prepare("SELECT type, sql FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE").map_err(query)?;
     let mut rows = stmt.query([]).map_err(query)?;
     let Some(row) = rows.next().map_err(query)? else {
         return Err(SqliteError::NoPackagesTable);
     };
     let kind: String = row.get(0).map_err(query)?;
     let sql: Option<String> = row.get(1).map_err(query)?;
-    let is_virtual = sql.as_deref().is_some_and(|s| {
-        s.trim_start()
-            .to_ascii_uppercase()
-            .starts_with("CREATE VIRTUAL")
-    });
+    let is_virtual = sql.as_deref().is_some_and(|s| s.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL"));
     if kind != "table" || is_virtual {
         return Err(SqliteError::UntrustedPackagesTable);
     }
     // table_xinfo's `hidden` is 2 or 3 for generated columns.
-    let mut stmt = conn
-        .prepare("SELECT hidden FROM pragma_table_xinfo('Packages') WHERE name = 'blob'")
-        .map_err(query)?;
+    let mut stmt =
+        conn.prepare("SELECT hidden FROM pragma_table_xinfo('Packages') WHERE name = 'blob'").map_err(query)?;
     let mut rows = stmt.query([]).map_err(query)?;
     let Some(row) = rows.next().map_err(query)? else {
         return Err(SqliteError::UntrustedPackagesTable);
@@ -181,11 +165,7 @@ pub(crate) mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(setup).unwrap();
             for (hnum, blob) in rows {
-                conn.execute(
-                    "INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)",
-                    (hnum, blob),
-                )
-                .unwrap();
+                conn.execute("INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)", (hnum, blob)).unwrap();
             }
         }
         std::fs::read(&path).unwrap()
@@ -197,9 +177,7 @@ pub(crate) mod tests {
     fn read(bytes: &[u8]) -> Collected<SqliteError> {
         let mut sink = WarningSink::default();
         let mut out = Vec::new();
-        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| {
-            out.push((loc, blob.to_vec()))
-        });
+        let r = for_each_blob(bytes, &mut sink, &mut |loc, blob| out.push((loc, blob.to_vec())));
         let warnings = sink.into_vec().iter().map(|w| w.to_string()).collect();
         (r.map(|()| out), warnings)
     }
@@ -210,13 +188,7 @@ pub(crate) mod tests {
         let b = HeaderBuilder::package("b").build();
         let bytes = sqlite_file(RPM_SCHEMA, &[(9, b.clone()), (3, a.clone())]);
         let (r, w) = read(&bytes);
-        assert_eq!(
-            r.unwrap(),
-            vec![
-                (RecordLocation::Sqlite { hnum: 3 }, a),
-                (RecordLocation::Sqlite { hnum: 9 }, b)
-            ]
-        );
+        assert_eq!(r.unwrap(), vec![(RecordLocation::Sqlite { hnum: 3 }, a), (RecordLocation::Sqlite { hnum: 9 }, b)]);
         assert!(w.is_empty());
     }
 
@@ -229,10 +201,7 @@ pub(crate) mod tests {
         );
         let (r, w) = read(&bytes);
         assert!(r.unwrap().is_empty());
-        assert_eq!(
-            w,
-            vec!["SQLite: Packages row hnum 1 holds a Integer value, not a blob"]
-        );
+        assert_eq!(w, vec!["SQLite: Packages row hnum 1 holds a Integer value, not a blob"]);
     }
 
     #[test]
@@ -240,35 +209,18 @@ pub(crate) mod tests {
         assert!(matches!(read(b"").0, Err(SqliteError::BadMagic)));
         assert!(read(b"SQLite format 3\0garbage").0.is_err());
         let no_table = sqlite_file("CREATE TABLE Other (x);", &[]);
-        assert!(matches!(
-            read(&no_table).0,
-            Err(SqliteError::NoPackagesTable)
-        ));
-        let view = sqlite_file(
-            "CREATE VIEW Packages AS SELECT 1 AS hnum, zeroblob(10) AS blob;",
-            &[],
-        );
-        assert!(matches!(
-            read(&view).0,
-            Err(SqliteError::UntrustedPackagesTable)
-        ));
-        let generated = sqlite_file(
-            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, x, blob AS (zeroblob(100000000)));",
-            &[],
-        );
-        assert!(matches!(
-            read(&generated).0,
-            Err(SqliteError::UntrustedPackagesTable)
-        ));
+        assert!(matches!(read(&no_table).0, Err(SqliteError::NoPackagesTable)));
+        let view = sqlite_file("CREATE VIEW Packages AS SELECT 1 AS hnum, zeroblob(10) AS blob;", &[]);
+        assert!(matches!(read(&view).0, Err(SqliteError::UntrustedPackagesTable)));
+        let generated =
+            sqlite_file("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, x, blob AS (zeroblob(100000000)));", &[]);
+        assert!(matches!(read(&generated).0, Err(SqliteError::UntrustedPackagesTable)));
         let good = sqlite_file(RPM_SCHEMA, &[(1, HeaderBuilder::package("a").build())]);
         assert!(read(&good[..good.len() / 2]).0.is_err());
     }
 
     #[test]
     fn uri_escapes_everything_but_unreserved_bytes() {
-        assert_eq!(
-            file_uri("/tmp/a b?c#d%e/.tmpX_1~"),
-            "file:/tmp/a%20b%3Fc%23d%25e/.tmpX_1~?mode=ro&immutable=1"
-        );
+        assert_eq!(file_uri("/tmp/a b?c#d%e/.tmpX_1~"), "file:/tmp/a%20b%3Fc%23d%25e/.tmpX_1~?mode=ro&immutable=1");
     }
 }

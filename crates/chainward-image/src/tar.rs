@@ -11,7 +11,7 @@
 //! old v7 headers. Follows POSIX.1-2017 `pax` "ustar Interchange Format" and GNU tar's
 //! "Basic Tar Format" documentation.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 const BLOCK: u64 = 512;
@@ -150,7 +150,25 @@ impl<R: Read> Read for Streaming<R> {
     }
 }
 
-impl<R: Read> SkipRead for Streaming<R> {}
+impl<R: BufRead> SkipRead for Streaming<R> {
+    /// Skips by consuming the reader's own buffer: no copy of the skipped bytes (file bodies
+    /// are most of an inflated layer, and nothing reads them).
+    fn skip(&mut self, n: u64) -> io::Result<u64> {
+        let mut left = n;
+        while left > 0 {
+            let available = match self.0.fill_buf() {
+                Ok([]) => break,
+                Ok(buf) => buf.len(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let take = usize::try_from(left).map_or(available, |l| l.min(available));
+            self.0.consume(take);
+            left -= take as u64;
+        }
+        Ok(n - left)
+    }
+}
 
 /// Reads entries one by one. Call [`TarReader::read_data`] or just the next
 /// [`TarReader::next_entry`] (which skips the unread data).

@@ -2,7 +2,7 @@
 //! recording every entry and keeping the contents the catalogers asked for.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -427,7 +427,7 @@ pub fn walk_blob(
 
 /// Inflates (or not) and walks one layer stream, then reads the stream to its end so that
 /// truncation or trailing garbage after the tar is an error, not silently ignored.
-fn walk_compressed<R: Read>(
+fn walk_compressed<R: BufRead>(
     reader: R,
     compression: Compression,
     blob: &BlobFile,
@@ -439,10 +439,8 @@ fn walk_compressed<R: Read>(
     let path = blob.path.display().to_string();
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.clone(), source };
     let decoder: Box<dyn Read + '_> = match compression {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, reader)).map_err(io_err)?,
-        ),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
         Compression::None => {
             return Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0);
         }
@@ -505,6 +503,17 @@ impl PipedHasher {
 
 impl Read for PipeReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// Lets the decoder read straight from the received chunks, without another copy.
+impl BufRead for PipeReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.chunk.len() {
             match self.rx.recv() {
                 Ok(next) => {
@@ -512,13 +521,14 @@ impl Read for PipeReader {
                     self.pos = 0;
                 }
                 // The sender is gone: end of blob (or a read error, reported by `finish`).
-                Err(_) => return Ok(0),
+                Err(_) => return Ok(&[]),
             }
         }
-        let n = buf.len().min(self.chunk.len() - self.pos);
-        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(&self.chunk[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.chunk.len());
     }
 }
 

@@ -17,11 +17,7 @@ fuzz_target!(|data: &[u8]| {
         match Reference::parse(&form) {
             Ok(again) => {
                 assert_eq!(again, reference, "{s:?} printed as {form:?}");
-                assert_eq!(
-                    again.to_string(),
-                    reference.to_string(),
-                    "{s:?} printed as {form:?}"
-                );
+                assert_eq!(again.to_string(), reference.to_string(), "{s:?} printed as {form:?}");
             }
             Err(e) => panic!("{s:?} printed as {form:?}, which does not parse: {e}"),
         }

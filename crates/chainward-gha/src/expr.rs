@@ -9,8 +9,14 @@
 
 use std::ops::Range;
 
-/// Deepest nesting the parser accepts (parentheses, calls, indexes, `!` chains).
+/// Deepest nesting the parser accepts (parentheses, calls, indexes, `!`): the parser
+/// recurses once per level.
 pub const MAX_DEPTH: usize = 64;
+
+/// Longest chain of links (`a || b || …`, `a.b.c…`) along any path of the tree. Chains are
+/// parsed in loops but build a left-deep tree, and dropping a tree recurses: bounding them
+/// keeps that within a small stack.
+pub const MAX_CHAIN: usize = 1024;
 
 /// A parsed expression; `span` is the byte range inside the expression text.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +128,12 @@ pub enum ExprError {
         /// The limit.
         max: usize,
     },
+    /// A chain of operators or property accesses longer than [`MAX_CHAIN`].
+    #[error("expression has a chain of more than {max} operators or accesses")]
+    ChainTooLong {
+        /// The limit.
+        max: usize,
+    },
     /// A number literal that is not a number.
     #[error("invalid number {text:?} at offset {offset}")]
     BadNumber {
@@ -222,11 +234,12 @@ struct Parser {
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
     depth: usize,
+    chain: usize,
 }
 
 /// Parses the text between `${{` and `}}`.
 pub fn parse_expression(src: &str) -> Result<Expr, ExprError> {
-    let mut p = Parser { toks: lex(src)?, pos: 0, depth: 0 };
+    let mut p = Parser { toks: lex(src)?, pos: 0, depth: 0, chain: 0 };
     let e = p.or()?;
     match p.peek() {
         Tok::End => Ok(e),
@@ -262,6 +275,10 @@ impl Parser {
             Err(ExprError::Expected { expected: p, offset: off })
         }
     }
+    fn link(&mut self) -> Result<(), ExprError> {
+        self.chain += 1;
+        if self.chain > MAX_CHAIN { Err(ExprError::ChainTooLong { max: MAX_CHAIN }) } else { Ok(()) }
+    }
     fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH { Err(ExprError::TooDeep { max: MAX_DEPTH }) } else { Ok(()) }
@@ -273,16 +290,25 @@ impl Parser {
         ops: &[(&str, BinOp)],
     ) -> Result<Expr, ExprError> {
         let mut left = next(self)?;
-        loop {
-            let Some(op) = ops.iter().find(|(p, _)| matches!(self.peek(), Tok::Punct(q) if q == p)).map(|x| x.1)
-            else {
-                return Ok(left);
+        let mut links = 0;
+        let result = loop {
+            let Some(op) = ops.iter().find(|(p, _)| matches!(self.peek(), Tok::Punct(q) if q == p)).map(|x| x.1) else {
+                break Ok(left);
             };
             self.pos += 1;
-            let right = next(self)?;
+            links += 1;
+            if let Err(e) = self.link() {
+                break Err(e);
+            }
+            let right = match next(self) {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
             let span = left.span.start..right.span.end;
             left = Expr { kind: ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span };
-        }
+        };
+        self.chain -= links;
+        result
     }
     fn or(&mut self) -> Result<Expr, ExprError> {
         self.enter()?;
@@ -312,8 +338,17 @@ impl Parser {
         self.postfix()
     }
     fn postfix(&mut self) -> Result<Expr, ExprError> {
-        let mut e = self.primary()?;
+        let e = self.primary()?;
+        let chain = self.chain;
+        let r = self.postfix_chain(e);
+        self.chain = chain;
+        r
+    }
+    fn postfix_chain(&mut self, mut e: Expr) -> Result<Expr, ExprError> {
         loop {
+            if matches!(self.peek(), Tok::Punct("." | "[")) {
+                self.link()?;
+            }
             if self.eat(".") {
                 let (t, r) = self.bump();
                 let name = match t {
@@ -416,13 +451,18 @@ impl Expr {
                     break;
                 }
                 ExprKind::Property { base, name } => {
-                    parts.push(if name == "*" { ContextPart::Star } else { ContextPart::Name(name.to_ascii_lowercase()) });
+                    parts.push(if name == "*" {
+                        ContextPart::Star
+                    } else {
+                        ContextPart::Name(name.to_ascii_lowercase())
+                    });
                     e = base;
                 }
                 ExprKind::Index { base, index } => {
                     parts.push(match &index.kind {
                         ExprKind::String(s) => ContextPart::Name(s.to_ascii_lowercase()),
-                        ExprKind::Star => ContextPart::Star,
+                        // `commits[0]` is one element of a list, as `commits.*` is any element.
+                        ExprKind::Star | ExprKind::Number(_) => ContextPart::Star,
                         _ => ContextPart::Computed,
                     });
                     e = base;
@@ -432,6 +472,33 @@ impl Expr {
         }
         parts.reverse();
         Some(parts)
+    }
+
+    /// The context path as a dotted pattern (`github.event.issue.title`, `steps.*.outputs`),
+    /// `None` when it is not a pure context or has a computed index.
+    pub fn context_pattern(&self) -> Option<String> {
+        let parts = self.context_path()?;
+        let mut out = Vec::with_capacity(parts.len());
+        for p in &parts {
+            match p {
+                ContextPart::Name(n) => out.push(n.as_str()),
+                ContextPart::Star => out.push("*"),
+                ContextPart::Computed => return None,
+            }
+        }
+        Some(out.join("."))
+    }
+
+    /// Whether this is a context at or under `parent` (a dotted pattern; `*` matches any one
+    /// part; case-insensitive), as zizmor's `child_of`.
+    pub fn context_child_of(&self, parent: &str) -> bool {
+        let Some(parts) = self.context_path() else { return false };
+        let want: Vec<&str> = parent.split('.').collect();
+        want.len() <= parts.len()
+            && want.iter().zip(&parts).all(|(w, p)| match p {
+                ContextPart::Name(n) => *w == "*" || w.eq_ignore_ascii_case(n),
+                ContextPart::Star | ContextPart::Computed => *w == "*",
+            })
     }
 
     /// Every sub-expression, this one first (pre-order, iteratively).
@@ -500,6 +567,17 @@ pub fn find_expressions(s: &str) -> Vec<ExpressionSpan<'_>> {
     out
 }
 
+/// The inner text when the whole of `s` (trimmed) is one `${{ … }}`, as GitHub reads a
+/// value that is "an expression" rather than a literal (e.g. `runs-on: ${{ matrix.os }}`).
+pub fn whole_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let found = find_expressions(t);
+    match found.as_slice() {
+        [only] if only.outer == (0..t.len()) && t.ends_with("}}") => Some(only.inner),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,7 +599,10 @@ mod tests {
     #[test]
     fn contexts_and_calls() {
         use ContextPart::*;
-        assert_eq!(ctx("github.event.issue.title"), [Name("github".into()), Name("event".into()), Name("issue".into()), Name("title".into())]);
+        assert_eq!(
+            ctx("github.event.issue.title"),
+            [Name("github".into()), Name("event".into()), Name("issue".into()), Name("title".into())]
+        );
         assert_eq!(ctx("github['HEAD_REF']"), [Name("github".into()), Name("head_ref".into())]);
         assert_eq!(ctx("steps.*.outputs[*]"), [Name("steps".into()), Star, Name("outputs".into()), Star]);
         assert_eq!(ctx("secrets[format('{0}', x)]")[1], Computed);
@@ -537,7 +618,12 @@ mod tests {
         }
         assert_eq!(parse_expression(&"(".repeat(10_000)), Err(ExprError::TooDeep { max: MAX_DEPTH }));
         assert_eq!(parse_expression(&"!".repeat(10_000)), Err(ExprError::TooDeep { max: MAX_DEPTH }));
-        assert!(parse_expression(&format!("{}1{}", "a[".repeat(200), "]".repeat(200))).is_err());
+        assert!(parse_expression(&format!("{}1{}", "a[".repeat(300), "]".repeat(300))).is_err());
+        let long_or = vec!["a"; 100_000].join(" || ");
+        assert_eq!(parse_expression(&long_or), Err(ExprError::ChainTooLong { max: MAX_CHAIN }));
+        let long_path = format!("a{}", ".b".repeat(100_000));
+        assert_eq!(parse_expression(&long_path), Err(ExprError::ChainTooLong { max: MAX_CHAIN }));
+        assert!(parse_expression(&vec!["a"; 1000].join(" && ")).is_ok());
     }
 
     #[test]

@@ -15,6 +15,9 @@ mod expr;
 mod model;
 mod uses;
 
-pub use expr::{BinOp, ContextPart, Expr, ExprError, ExprKind, ExpressionSpan, MAX_DEPTH, find_expressions, parse_expression};
-pub use model::{Action, Dependabot, Job, ModelError, Step, Workflow};
+pub use expr::{
+    BinOp, ContextPart, Expr, ExprError, ExprKind, ExpressionSpan, MAX_CHAIN, MAX_DEPTH, find_expressions,
+    parse_expression, whole_expression,
+};
+pub use model::{Action, Dependabot, Expansion, Job, ModelError, Step, Workflow};
 pub use uses::{DockerImage, RepositoryUses, Uses};

@@ -204,3 +204,95 @@ impl Dependabot {
         seq.iter().enumerate().map(|(i, n)| (n, Route::root().key("updates").index(i))).collect()
     }
 }
+
+/// One value a `matrix.<key>` can take, with the route of the YAML node it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expansion {
+    /// `matrix.<key>` (lower-case key, as contexts compare case-insensitively).
+    pub path: String,
+    /// The value as text.
+    pub value: String,
+    /// Where the value is written.
+    pub route: Route,
+}
+
+impl Expansion {
+    /// Whether the value is fixed text (no `${{ }}`).
+    pub fn is_static(&self) -> bool {
+        !self.value.contains("${{")
+    }
+}
+
+/// Most combinations computed; GitHub itself caps a matrix at 256 jobs.
+const MAX_COMBINATIONS: usize = 4096;
+
+impl Job<'_> {
+    /// The values each `matrix.<key>` takes, following GitHub's "Running variations of jobs
+    /// in a workflow": the product of the dimensions, minus `exclude` entries, plus `include`
+    /// entries. Empty when the matrix is an expression (it is not known statically).
+    pub fn matrix_expansions(&self) -> Vec<Expansion> {
+        let route = self.route.key("strategy").key("matrix");
+        let Some(matrix) = self.node.get("strategy").and_then(|s| s.get("matrix")) else { return Vec::new() };
+        let Some(entries) = matrix.as_mapping() else { return Vec::new() };
+        type Combo = Vec<(String, String, Route)>;
+        let mut combos: Vec<Combo> = vec![Vec::new()];
+        for (k, v) in entries {
+            let Some(key) = k.as_str() else { continue };
+            if key == "include" || key == "exclude" {
+                continue;
+            }
+            let values: Vec<(String, Route)> = match v.as_sequence() {
+                Some(items) => items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| Some((n.as_str()?.to_owned(), route.key(key).index(i))))
+                    .collect(),
+                None => v.as_str().map(|s| vec![(s.to_owned(), route.key(key))]).unwrap_or_default(),
+            };
+            let mut next = Vec::new();
+            'outer: for c in &combos {
+                for (val, r) in &values {
+                    if next.len() >= MAX_COMBINATIONS {
+                        break 'outer;
+                    }
+                    let mut c = c.clone();
+                    c.push((key.to_ascii_lowercase(), val.clone(), r.clone()));
+                    next.push(c);
+                }
+            }
+            combos = next;
+        }
+        if let Some(excludes) = matrix.get("exclude").and_then(Node::as_sequence) {
+            for ex in excludes {
+                let Some(pairs) = ex.as_mapping() else { continue };
+                combos.retain(|c| {
+                    !pairs.iter().all(|(k, v)| {
+                        let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else { return false };
+                        c.iter().any(|(ck, cv, _)| *ck == k.to_ascii_lowercase() && cv == v)
+                    })
+                });
+            }
+        }
+        let mut out: Vec<Expansion> = combos
+            .into_iter()
+            .flatten()
+            .map(|(k, value, route)| Expansion { path: format!("matrix.{k}"), value, route })
+            .collect();
+        if let Some(includes) = matrix.get("include").and_then(Node::as_sequence) {
+            for (i, inc) in includes.iter().enumerate() {
+                for (k, v) in inc.as_mapping().unwrap_or_default() {
+                    let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else { continue };
+                    out.push(Expansion {
+                        path: format!("matrix.{}", k.to_ascii_lowercase()),
+                        value: v.to_owned(),
+                        route: route.key("include").index(i).key(k),
+                    });
+                }
+            }
+        }
+        // One entry per distinct (path, value, place).
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|e| seen.insert((e.path.clone(), e.value.clone(), e.route.to_string())));
+        out
+    }
+}

@@ -93,7 +93,10 @@ impl Uses {
         let mut parts = path.splitn(3, '/');
         let owner = parts.next().filter(|o| !o.is_empty())?;
         let repo = parts.next().filter(|r| !r.is_empty())?;
-        let subpath = parts.next().filter(|p| !p.is_empty()).map(str::to_owned);
+        // A trailing slash leaves an empty subpath, kept as written: `actions/checkout/@…` is
+        // not literally `actions/checkout` (the `obfuscation` audit flags such spellings, and
+        // zizmor's matching treats them the same way).
+        let subpath = parts.next().map(str::to_owned);
         Some(Uses::Repository(RepositoryUses { owner: owner.to_owned(), repo: repo.to_owned(), subpath, git_ref }))
     }
 }
@@ -107,7 +110,8 @@ mod tests {
         let Some(Uses::Repository(r)) = Uses::parse("actions/checkout@v4") else { panic!() };
         assert_eq!((r.owner.as_str(), r.repo.as_str(), r.git_ref.as_deref()), ("actions", "checkout", Some("v4")));
         assert!(!r.is_commit_pinned());
-        let Some(Uses::Repository(r)) = Uses::parse("o/r/.github/workflows/x.yml@8f4b7f84864484a7bf31766abe9204da3cbe65b3")
+        let Some(Uses::Repository(r)) =
+            Uses::parse("o/r/.github/workflows/x.yml@8f4b7f84864484a7bf31766abe9204da3cbe65b3")
         else {
             panic!()
         };
@@ -115,7 +119,10 @@ mod tests {
         assert_eq!(r.subpath.as_deref(), Some(".github/workflows/x.yml"));
         assert!(matches!(Uses::parse("./local"), Some(Uses::Local { .. })));
         let Some(Uses::Docker(d)) = Uses::parse("docker://ghcr.io:443/a/b:1.0@sha256:ab") else { panic!() };
-        assert_eq!((d.name.as_str(), d.tag.as_deref(), d.digest.as_deref()), ("ghcr.io:443/a/b", Some("1.0"), Some("sha256:ab")));
+        assert_eq!(
+            (d.name.as_str(), d.tag.as_deref(), d.digest.as_deref()),
+            ("ghcr.io:443/a/b", Some("1.0"), Some("sha256:ab"))
+        );
         assert_eq!(DockerImage::parse("localhost:5000/x").tag, None);
         assert!(Uses::parse("nope").is_none());
     }

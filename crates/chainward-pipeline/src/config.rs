@@ -22,6 +22,17 @@ pub enum UsesPolicy {
 /// A `uses:` pattern, most specific first in [`Ord`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum UsesPattern {
+    /// `owner/repo[/path]@ref` (only where refs make sense, e.g. `forbidden-uses`)
+    ExactWithRef {
+        /// Owner, lower-case.
+        owner: String,
+        /// Repository, lower-case.
+        repo: String,
+        /// Path, lower-case.
+        path: Option<String>,
+        /// The ref, as written.
+        git_ref: String,
+    },
     /// `owner/repo/path`
     ExactPath {
         /// Owner, lower-case.
@@ -52,6 +63,23 @@ pub enum UsesPattern {
 }
 
 impl UsesPattern {
+    /// Parses a pattern that may name a ref (`owner/repo@v1`).
+    pub fn parse_with_ref(s: &str) -> Option<Self> {
+        let Some((path, git_ref)) = s.split_once('@') else { return Self::parse(s) };
+        if git_ref.is_empty() {
+            return None;
+        }
+        match Self::parse(path)? {
+            UsesPattern::ExactRepo { owner, repo } => {
+                Some(UsesPattern::ExactWithRef { owner, repo, path: None, git_ref: git_ref.to_owned() })
+            }
+            UsesPattern::ExactPath { owner, repo, path } => {
+                Some(UsesPattern::ExactWithRef { owner, repo, path: Some(path), git_ref: git_ref.to_owned() })
+            }
+            _ => None,
+        }
+    }
+
     /// Parses a pattern; `None` when malformed (refs are not allowed in patterns).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.to_ascii_lowercase();
@@ -83,6 +111,9 @@ impl UsesPattern {
         let repo = uses.repo.to_ascii_lowercase();
         let sub = uses.subpath.as_deref().map(str::to_ascii_lowercase);
         match self {
+            UsesPattern::ExactWithRef { owner: o, repo: r, path, git_ref } => {
+                *o == owner && *r == repo && sub == *path && uses.git_ref.as_deref() == Some(git_ref.as_str())
+            }
             UsesPattern::Any => true,
             UsesPattern::InOwner(o) => *o == owner,
             UsesPattern::InRepo { owner: o, repo: r } => *o == owner && *r == repo,
@@ -90,6 +121,22 @@ impl UsesPattern {
             UsesPattern::ExactPath { owner: o, repo: r, path } => {
                 *o == owner && *r == repo && sub.as_deref() == Some(path.as_str())
             }
+        }
+    }
+}
+
+impl std::fmt::Display for UsesPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsesPattern::ExactWithRef { owner, repo, path: Some(p), git_ref } => {
+                write!(f, "{owner}/{repo}/{p}@{git_ref}")
+            }
+            UsesPattern::ExactWithRef { owner, repo, path: None, git_ref } => write!(f, "{owner}/{repo}@{git_ref}"),
+            UsesPattern::ExactPath { owner, repo, path } => write!(f, "{owner}/{repo}/{path}"),
+            UsesPattern::ExactRepo { owner, repo } => write!(f, "{owner}/{repo}"),
+            UsesPattern::InRepo { owner, repo } => write!(f, "{owner}/{repo}/*"),
+            UsesPattern::InOwner(owner) => write!(f, "{owner}/*"),
+            UsesPattern::Any => f.write_str("*"),
         }
     }
 }
@@ -120,12 +167,40 @@ impl UnpinnedUsesPolicies {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Audits switched off.
     pub disabled: BTreeSet<String>,
     /// `unpinned-uses` policies.
     pub unpinned_uses: UnpinnedUsesPolicies,
+    /// `dependabot-cooldown`: the least acceptable `default-days` (default 7, as zizmor).
+    pub dependabot_cooldown_days: u64,
+    /// `secrets-outside-env`: secret names (lower-case) allowed outside an environment.
+    pub secrets_outside_env_allow: BTreeSet<String>,
+    /// `forbidden-uses`: the allow or deny list; the audit is silent without one.
+    pub forbidden_uses: Option<ForbiddenUses>,
+}
+
+/// The `forbidden-uses` list: either only these are allowed, or these are denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForbiddenUses {
+    /// Only matching actions may be used.
+    Allow(Vec<UsesPattern>),
+    /// Matching actions may not be used.
+    Deny(Vec<UsesPattern>),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            disabled: BTreeSet::new(),
+            unpinned_uses: UnpinnedUsesPolicies::default(),
+            dependabot_cooldown_days: 7,
+            // GITHUB_TOKEN is minted per run and scoped by `permissions:`, not a stored secret.
+            secrets_outside_env_allow: BTreeSet::from(["github_token".to_owned()]),
+            forbidden_uses: None,
+        }
+    }
 }
 
 /// One problem in a config file.
@@ -166,7 +241,9 @@ pub enum ConfigProblem {
         column: usize,
     },
     /// A bad `uses:` pattern.
-    #[error("line {line}, column {column}: `{pattern}` is not a uses pattern (`*`, `owner/*`, `owner/repo`, `owner/repo/*`, `owner/repo/path`; no `@ref`)")]
+    #[error(
+        "line {line}, column {column}: `{pattern}` is not a uses pattern (`*`, `owner/*`, `owner/repo`, `owner/repo/*`, `owner/repo/path`; no `@ref`)"
+    )]
     BadPattern {
         /// The pattern.
         pattern: String,
@@ -263,6 +340,30 @@ impl Config {
                         // left to a later change (see the design notes).
                         "ignore" => {}
                         "config" if id == "unpinned-uses" => parse_unpinned(ev, &mut config, &mut problems),
+                        "config" if id == "dependabot-cooldown" => match ev.get("days") {
+                            None => {}
+                            Some(d) => match d.as_str().and_then(|s| s.parse::<u64>().ok()).filter(|n| *n > 0) {
+                                Some(n) => config.dependabot_cooldown_days = n,
+                                None => problems.push(wrong("days", "a whole number of days above 0", d)),
+                            },
+                        },
+                        "config" if id == "secrets-outside-env" => match ev.get("allow") {
+                            None => {}
+                            Some(list) => match list.as_sequence() {
+                                Some(items) => {
+                                    for item in items {
+                                        match item.as_str() {
+                                            Some(name) => {
+                                                config.secrets_outside_env_allow.insert(name.to_ascii_lowercase());
+                                            }
+                                            None => problems.push(wrong("allow", "a list of secret names", item)),
+                                        }
+                                    }
+                                }
+                                None => problems.push(wrong("allow", "a list of secret names", list)),
+                            },
+                        },
+                        "config" if id == "forbidden-uses" => parse_forbidden(ev, &mut config, &mut problems),
                         "config" => {}
                         other => problems.push(ConfigProblem::UnknownKey {
                             key: other.into(),
@@ -275,6 +376,29 @@ impl Config {
             }
         }
         if problems.is_empty() { Ok(config) } else { Err(ConfigError::Invalid(problems)) }
+    }
+}
+
+fn parse_forbidden(node: &Node, config: &mut Config, problems: &mut Vec<ConfigProblem>) {
+    for (key, make) in [("allow", ForbiddenUses::Allow as fn(_) -> _), ("deny", ForbiddenUses::Deny)] {
+        let Some(list) = node.get(key) else { continue };
+        let Some(items) = list.as_sequence() else {
+            problems.push(wrong(key, "a list of uses patterns", list));
+            continue;
+        };
+        let mut patterns = Vec::new();
+        for item in items {
+            let raw = item.as_str().unwrap_or_default();
+            match UsesPattern::parse_with_ref(raw) {
+                Some(p) => patterns.push(p),
+                None => problems.push(ConfigProblem::BadPattern {
+                    pattern: raw.into(),
+                    line: item.span.start.line,
+                    column: item.span.start.column,
+                }),
+            }
+        }
+        config.forbidden_uses = Some(make(patterns));
     }
 }
 
@@ -341,8 +465,9 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let e = Config::parse(b"rulez: 1\nrules:\n  nope: {}\n  unpinned-uses:\n    disable: maybe\n", &["unpinned-uses"])
-            .unwrap_err();
+        let e =
+            Config::parse(b"rulez: 1\nrules:\n  nope: {}\n  unpinned-uses:\n    disable: maybe\n", &["unpinned-uses"])
+                .unwrap_err();
         let ConfigError::Invalid(p) = e else { panic!() };
         assert_eq!(p.len(), 3, "{p:?}");
     }

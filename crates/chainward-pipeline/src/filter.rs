@@ -45,8 +45,9 @@ impl Filter {
 /// honoured too, so repositories that already silence zizmor need no second comment.
 fn ignored_inline(finding: &Finding, doc: &Document) -> bool {
     let p = &finding.primary;
-    (p.line..=p.end_line.max(p.line)).any(|line| {
-        doc.line_text(line).is_some_and(|text| line_ignores(text).any(|id| id == finding.id))
+    std::iter::once((p.line, p.end_line)).chain(finding.ignore_lines.iter().copied()).any(|(start, end)| {
+        (start..=end.max(start))
+            .any(|line| doc.line_text(line).is_some_and(|text| line_ignores(text).any(|id| id == finding.id)))
     })
 }
 
@@ -58,10 +59,10 @@ fn line_ignores(text: &str) -> impl Iterator<Item = &str> {
             let mut rest = comment;
             while let Some(i) = rest.find(tool) {
                 let after = rest[i + tool.len()..].trim_start();
-                if let Some(list) = after.strip_prefix("ignore[") {
-                    if let Some(end) = list.find(']') {
-                        ids.extend(list[..end].split(',').map(str::trim));
-                    }
+                if let Some(list) = after.strip_prefix("ignore[")
+                    && let Some(end) = list.find(']')
+                {
+                    ids.extend(list[..end].split(',').map(str::trim));
                 }
                 rest = &rest[i + tool.len()..];
             }

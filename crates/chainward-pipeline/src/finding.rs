@@ -81,42 +81,48 @@ pub struct Finding {
     pub primary: Location,
     /// Related locations, for context.
     pub related: Vec<Location>,
+    /// Line ranges that are not shown but where an inline ignore comment still applies
+    /// (zizmor's "hidden" locations, e.g. the whole step for `unpinned-uses`).
+    #[serde(skip)]
+    pub ignore_lines: Vec<(usize, usize)>,
 }
 
 /// What part of a routed node a location covers.
 #[derive(Debug, Clone)]
-pub enum Focus<'a> {
+pub enum Focus {
     /// The value.
     Value,
     /// The key of the route's last component.
     Key,
     /// A piece of the value's source text (e.g. one `${{ }}` inside a `run:` script): the
-    /// first occurrence at or after the given byte offset into the value's source; the value
-    /// when it is not found verbatim (escapes, folding).
-    Text(&'a str),
+    /// first occurrence in the value's source; the value itself when it is not found
+    /// verbatim (escapes, folding).
+    Text(String),
+    /// Like [`Focus::Text`], the `nth` (0-based) occurrence.
+    TextAt(String, usize),
 }
 
 /// A location as an audit states it: symbolic, with an annotation.
 #[derive(Debug, Clone)]
-pub struct Spot<'a> {
+pub struct Spot {
     /// The route.
     pub route: Route,
     /// Which part.
-    pub focus: Focus<'a>,
+    pub focus: Focus,
     /// What it shows.
     pub annotation: String,
 }
 
-impl<'a> Spot<'a> {
+impl Spot {
     /// A location at a route.
-    pub fn new(route: Route, focus: Focus<'a>, annotation: impl Into<String>) -> Self {
+    pub fn new(route: Route, focus: Focus, annotation: impl Into<String>) -> Self {
         Spot { route, focus, annotation: annotation.into() }
     }
 }
 
 /// A finding as an audit states it, before spans are known.
 #[derive(Debug, Clone)]
-pub struct Draft<'a> {
+pub struct Draft {
     /// Severity.
     pub severity: Severity,
     /// Confidence.
@@ -124,15 +130,17 @@ pub struct Draft<'a> {
     /// Persona.
     pub persona: Persona,
     /// Primary location.
-    pub primary: Spot<'a>,
+    pub primary: Spot,
     /// Related locations.
-    pub related: Vec<Spot<'a>>,
+    pub related: Vec<Spot>,
+    /// Locations not shown, where an inline ignore comment still applies.
+    pub hidden: Vec<Spot>,
 }
 
-impl<'a> Draft<'a> {
+impl Draft {
     /// A regular-persona draft.
-    pub fn new(severity: Severity, confidence: Confidence, primary: Spot<'a>) -> Self {
-        Draft { severity, confidence, persona: Persona::Regular, primary, related: Vec::new() }
+    pub fn new(severity: Severity, confidence: Confidence, primary: Spot) -> Self {
+        Draft { severity, confidence, persona: Persona::Regular, primary, related: Vec::new(), hidden: Vec::new() }
     }
 
     /// Sets the persona.
@@ -141,8 +149,14 @@ impl<'a> Draft<'a> {
         self
     }
 
+    /// Adds a hidden location (its lines accept inline ignore comments).
+    pub fn hidden(mut self, spot: Spot) -> Self {
+        self.hidden.push(spot);
+        self
+    }
+
     /// Adds a related location.
-    pub fn related(mut self, spot: Spot<'a>) -> Self {
+    pub fn related(mut self, spot: Spot) -> Self {
         self.related.push(spot);
         self
     }
@@ -173,9 +187,17 @@ impl<'a> Sink<'a> {
     }
 
     /// Records a finding.
-    pub fn report(&mut self, draft: Draft<'_>) {
+    pub fn report(&mut self, draft: Draft) {
         let primary = self.locate(&draft.primary);
         let related = draft.related.iter().map(|s| self.locate(s)).collect();
+        let ignore_lines = draft
+            .hidden
+            .iter()
+            .map(|s| {
+                let l = self.locate(s);
+                (l.line, l.end_line)
+            })
+            .collect();
         self.findings.push(Finding {
             id: self.id,
             description: self.description,
@@ -184,15 +206,22 @@ impl<'a> Sink<'a> {
             persona: draft.persona,
             primary,
             related,
+            ignore_lines,
         });
     }
 
-    fn locate(&self, spot: &Spot<'_>) -> Location {
+    fn locate(&self, spot: &Spot) -> Location {
         let value = self.doc.resolve(&spot.route);
         let span = match &spot.focus {
             Focus::Value => value.map(|n| n.span),
-            Focus::Key => self.doc.resolve_key(&spot.route).or(value).map(|n| n.span),
-            Focus::Text(needle) => value.map(|n| text_span(self.doc, n.span, needle).unwrap_or(n.span)),
+            // The key through the end of its value, so an ignore comment anywhere on the
+            // entry applies (as zizmor's does); the line shown is the key's.
+            Focus::Key => match (self.doc.resolve_key(&spot.route), value) {
+                (Some(k), Some(v)) => Some(Span { start: k.span.start, end: v.span.end.max(k.span.end) }),
+                (k, v) => k.or(v).map(|n| n.span),
+            },
+            Focus::Text(needle) => value.map(|n| text_span(self.doc, n.span, needle, 0).unwrap_or(n.span)),
+            Focus::TextAt(needle, nth) => value.map(|n| text_span(self.doc, n.span, needle, *nth).unwrap_or(n.span)),
         }
         .unwrap_or_default();
         Location {
@@ -209,13 +238,13 @@ impl<'a> Sink<'a> {
 }
 
 /// The span of `needle` inside `within`, searching the source text verbatim.
-fn text_span(doc: &Document, within: Span, needle: &str) -> Option<Span> {
+fn text_span(doc: &Document, within: Span, needle: &str, nth: usize) -> Option<Span> {
     if needle.is_empty() {
         return None;
     }
     let src = doc.source();
     let hay = src.get(within.start.byte..within.end.byte.max(within.start.byte))?;
-    let rel = hay.find(needle)?;
+    let rel = hay.match_indices(needle).nth(nth)?.0;
     let start = within.start.byte + rel;
     let end = start + needle.len();
     Some(Span { start: doc.pos_at(start), end: doc.pos_at(end) })

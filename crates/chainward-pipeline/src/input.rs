@@ -126,7 +126,8 @@ pub fn load(file: &str, path: &Path, bytes: &[u8], limits: &Limits) -> Result<In
 
 /// Reads and loads one file.
 pub fn load_path(path: &Path, limits: &Limits) -> Result<Input, InputError> {
-    let file = path.display().to_string();
+    // `audit .` shows `.github/workflows/ci.yml`, not `./.github/workflows/ci.yml`.
+    let file = path.strip_prefix(".").unwrap_or(path).display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| InputError::Io { file: file.clone(), source })?;
     // Refuse before reading, so a huge file costs no memory.
     if meta.len() > limits.max_bytes as u64 {

@@ -14,12 +14,15 @@
 
 pub mod audit;
 mod config;
+mod expressions;
 mod filter;
 mod finding;
 mod input;
+mod shell_words;
 
 pub use audit::{Audit, AuditInfo, StepParent, all_audits, registry};
-pub use config::{Config, ConfigError, ConfigProblem, UnpinnedUsesPolicies, UsesPattern, UsesPolicy};
+pub use config::{Config, ConfigError, ConfigProblem, ForbiddenUses, UnpinnedUsesPolicies, UsesPattern, UsesPolicy};
+pub use expressions::{ExpressionSite, contexts, expression_sites, expression_sites_under};
 pub use filter::{Filter, Hidden};
 pub use finding::{Confidence, Draft, Finding, Focus, Location, Persona, Severity, Sink, Spot};
 pub use input::{Input, InputError, InputKind, discover, load, load_path};
@@ -27,15 +30,47 @@ pub use input::{Input, InputError, InputKind, discover, load, load_path};
 /// Every audit id the pipeline command will offer (from the list); ids not yet in
 /// the registry are accepted in config files and named by `explain` as not implemented.
 pub const PLANNED_AUDITS: &[&str] = &[
-    "unpinned-uses", "template-injection", "dangerous-triggers", "excessive-permissions",
-    "undocumented-permissions", "artipacked", "cache-poisoning", "github-env", "insecure-commands",
-    "self-hosted-runner", "secrets-inherit", "overprovisioned-secrets", "unredacted-secrets",
-    "secrets-outside-env", "hardcoded-container-credentials", "unpinned-images", "use-trusted-publishing",
-    "bot-conditions", "unsound-condition", "unsound-contains", "unsound-ternary", "obfuscation", "forbidden-uses",
-    "adhoc-packages", "unpinned-tools", "anonymous-definition", "concurrency-limits", "dependabot-cooldown",
-    "dependabot-execution", "misfeature", "archived-uses", "insecure-url-scheme", "self-repository",
-    "superfluous-actions", "typosquat-uses", "github-app", "ref-version-mismatch", "impostor-commit",
-    "known-vulnerable-actions", "ref-confusion", "stale-action-refs",
+    "unpinned-uses",
+    "template-injection",
+    "dangerous-triggers",
+    "excessive-permissions",
+    "undocumented-permissions",
+    "artipacked",
+    "cache-poisoning",
+    "github-env",
+    "insecure-commands",
+    "self-hosted-runner",
+    "secrets-inherit",
+    "overprovisioned-secrets",
+    "unredacted-secrets",
+    "secrets-outside-env",
+    "hardcoded-container-credentials",
+    "unpinned-images",
+    "use-trusted-publishing",
+    "bot-conditions",
+    "unsound-condition",
+    "unsound-contains",
+    "unsound-ternary",
+    "obfuscation",
+    "forbidden-uses",
+    "adhoc-packages",
+    "unpinned-tools",
+    "anonymous-definition",
+    "concurrency-limits",
+    "dependabot-cooldown",
+    "dependabot-execution",
+    "misfeature",
+    "archived-uses",
+    "insecure-url-scheme",
+    "self-repository",
+    "superfluous-actions",
+    "typosquat-uses",
+    "github-app",
+    "ref-version-mismatch",
+    "impostor-commit",
+    "known-vulnerable-actions",
+    "ref-confusion",
+    "stale-action-refs",
 ];
 
 /// The result of a run: shown findings (sorted by file, line, id) and what was hidden.

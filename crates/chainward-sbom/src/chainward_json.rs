@@ -229,10 +229,7 @@ impl Document {
         let digest = |d: &Option<chainward_model::Digest>| d.as_ref().map(ToString::to_string);
         Document {
             schema: SCHEMA.to_owned(),
-            tool: Tool {
-                name: p.tool.name.clone(),
-                version: p.tool.version.clone(),
-            },
+            tool: Tool { name: p.tool.name.clone(), version: p.tool.version.clone() },
             timestamp: p.timestamp.to_owned(),
             target: facts.target.clone(),
             image: Image {
@@ -276,10 +273,10 @@ impl Document {
                         version: pkg.version.clone(),
                         purl: e.purl.clone(),
                         arch: pkg.arch.clone(),
-                        source: pkg.source.as_ref().map(|s| Source {
-                            name: s.name.clone(),
-                            version: s.version.clone(),
-                        }),
+                        source: pkg
+                            .source
+                            .as_ref()
+                            .map(|s| Source { name: s.name.clone(), version: s.version.clone() }),
                         source_rpm: pkg.source_rpm.clone(),
                         licenses: pkg.licenses.clone(),
                         supplier: pkg.supplier.clone(),

@@ -111,13 +111,8 @@ struct Supplier {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum LicenseChoice {
-    License {
-        license: LicenseObject,
-    },
-    Expression {
-        expression: String,
-        acknowledgement: &'static str,
-    },
+    License { license: LicenseObject },
+    Expression { expression: String, acknowledgement: &'static str },
 }
 
 #[derive(Serialize)]
@@ -176,10 +171,7 @@ impl BomRefs {
 }
 
 fn property(name: impl Into<String>, value: impl Into<String>) -> Property {
-    Property {
-        name: name.into(),
-        value: value.into(),
-    }
+    Property { name: name.into(), value: value.into() }
 }
 
 fn bom(p: &Prepared<'_>) -> Bom {
@@ -197,24 +189,13 @@ fn bom(p: &Prepared<'_>) -> Bom {
             name: os.id.clone(),
             version: os.version_id.clone(),
             description: os.pretty_name.clone(),
-            properties: os
-                .codename
-                .iter()
-                .map(|c| property("chainward:os:codename", c.clone()))
-                .collect(),
-            evidence: (!os.evidence.is_empty()).then(|| Evidence {
-                occurrences: vec![Occurrence {
-                    location: os.evidence.clone(),
-                }],
-            }),
+            properties: os.codename.iter().map(|c| property("chainward:os:codename", c.clone())).collect(),
+            evidence: (!os.evidence.is_empty())
+                .then(|| Evidence { occurrences: vec![Occurrence { location: os.evidence.clone() }] }),
             ..Component::default()
         }
     });
-    let packages: Vec<Component> = p
-        .entries
-        .iter()
-        .map(|e| package_component(e, p.facts, &mut refs))
-        .collect();
+    let packages: Vec<Component> = p.entries.iter().map(|e| package_component(e, p.facts, &mut refs)).collect();
 
     let os_ref = os.as_ref().and_then(|c| c.bom_ref.clone());
     let package_refs: Vec<String> = packages.iter().filter_map(|c| c.bom_ref.clone()).collect();
@@ -257,10 +238,7 @@ fn dependency_graph(
 ) -> Vec<Dependency> {
     let mut graph = vec![Dependency {
         reference: image_ref.to_owned(),
-        depends_on: os_ref
-            .into_iter()
-            .chain(package_refs.iter().cloned())
-            .collect(),
+        depends_on: os_ref.into_iter().chain(package_refs.iter().cloned()).collect(),
     }];
     for (&from, to) in package_edges {
         let Some(reference) = package_refs.get(from) else {
@@ -273,10 +251,7 @@ fn dependency_graph(
                 depends_on.push(r.clone());
             }
         }
-        graph.push(Dependency {
-            reference: reference.clone(),
-            depends_on,
-        });
+        graph.push(Dependency { reference: reference.clone(), depends_on });
     }
     graph
 }
@@ -284,9 +259,7 @@ fn dependency_graph(
 fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
     let facts = p.facts;
     let purl = image_purl(facts);
-    let base = purl
-        .clone()
-        .unwrap_or_else(|| format!("image:{}", p.image_name()));
+    let base = purl.clone().unwrap_or_else(|| format!("image:{}", p.image_name()));
     let mut properties = vec![property("chainward:image:target", facts.target.clone())];
     let mut push = |name: &str, value: Option<String>| {
         if let Some(v) = value {
@@ -294,23 +267,14 @@ fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
         }
     };
     push("reference", facts.reference.clone());
-    push(
-        "index-digest",
-        facts.index_digest.as_ref().map(ToString::to_string),
-    );
-    push(
-        "config-digest",
-        facts.config_digest.as_ref().map(ToString::to_string),
-    );
+    push("index-digest", facts.index_digest.as_ref().map(ToString::to_string));
+    push("config-digest", facts.config_digest.as_ref().map(ToString::to_string));
     push("media-type", facts.manifest_media_type.clone());
     push("platform", facts.platform.as_ref().map(ToString::to_string));
     push("created", facts.created.clone());
     for (i, layer) in facts.layers.iter().enumerate() {
         push(&format!("layer:{i}:digest"), Some(layer.digest.to_string()));
-        push(
-            &format!("layer:{i}:diff-id"),
-            layer.diff_id.as_ref().map(ToString::to_string),
-        );
+        push(&format!("layer:{i}:diff-id"), layer.diff_id.as_ref().map(ToString::to_string));
     }
     Component {
         bom_ref: Some(refs.claim(base)),
@@ -325,10 +289,7 @@ fn image_component(p: &Prepared<'_>, refs: &mut BomRefs) -> Component {
 
 fn package_component(entry: &Entry<'_>, facts: &ImageFacts, refs: &mut BomRefs) -> Component {
     let pkg = entry.package;
-    let mut properties = vec![property(
-        "chainward:package:type",
-        pkg.ecosystem.purl_type(),
-    )];
+    let mut properties = vec![property("chainward:package:type", pkg.ecosystem.purl_type())];
     if let Some(arch) = &pkg.arch {
         properties.push(property("chainward:package:arch", arch.clone()));
     }
@@ -342,25 +303,12 @@ fn package_component(entry: &Entry<'_>, facts: &ImageFacts, refs: &mut BomRefs) 
         properties.push(property("chainward:package:source-rpm", srpm.clone()));
     }
     for (i, loc) in pkg.locations.iter().enumerate() {
-        properties.push(property(
-            format!("chainward:location:{i}:path"),
-            loc.path.clone(),
-        ));
+        properties.push(property(format!("chainward:location:{i}:path"), loc.path.clone()));
         if let Some(layer) = &loc.layer {
-            properties.push(property(
-                format!("chainward:location:{i}:layer"),
-                layer.to_string(),
-            ));
-            let diff_id = facts
-                .layers
-                .iter()
-                .find(|l| l.digest == *layer)
-                .and_then(|l| l.diff_id.as_ref());
+            properties.push(property(format!("chainward:location:{i}:layer"), layer.to_string()));
+            let diff_id = facts.layers.iter().find(|l| l.digest == *layer).and_then(|l| l.diff_id.as_ref());
             if let Some(diff_id) = diff_id {
-                properties.push(property(
-                    format!("chainward:location:{i}:layer-diff-id"),
-                    diff_id.to_string(),
-                ));
+                properties.push(property(format!("chainward:location:{i}:layer-diff-id"), diff_id.to_string()));
             }
         }
     }
@@ -374,13 +322,7 @@ fn package_component(entry: &Entry<'_>, facts: &ImageFacts, refs: &mut BomRefs) 
         purl: Some(entry.purl.clone()),
         properties,
         evidence: (!pkg.locations.is_empty()).then(|| Evidence {
-            occurrences: pkg
-                .locations
-                .iter()
-                .map(|l| Occurrence {
-                    location: l.path.clone(),
-                })
-                .collect(),
+            occurrences: pkg.locations.iter().map(|l| Occurrence { location: l.path.clone() }).collect(),
         }),
         ..Component::default()
     }
@@ -392,20 +334,12 @@ const DECLARED: &str = "declared";
 fn licenses(recorded: &[String]) -> Vec<LicenseChoice> {
     let classified = license::classify_all(recorded);
     let all_ids = classified.iter().all(|l| matches!(l, License::Id(_)));
-    let all_valid = classified
-        .iter()
-        .all(|l| !matches!(l, License::Unrecognised(_)));
+    let all_valid = classified.iter().all(|l| !matches!(l, License::Unrecognised(_)));
     if !all_ids && all_valid {
         // `all_valid` rules out free text, so the closure is never called.
-        let operands = classified
-            .iter()
-            .map(|l| l.to_expression(|text| Expression::Ref(text.to_owned())))
-            .collect();
+        let operands = classified.iter().map(|l| l.to_expression(|text| Expression::Ref(text.to_owned()))).collect();
         if let Some(expr) = license::conjunction(operands) {
-            return vec![LicenseChoice::Expression {
-                expression: expr.render(),
-                acknowledgement: DECLARED,
-            }];
+            return vec![LicenseChoice::Expression { expression: expr.render(), acknowledgement: DECLARED }];
         }
     }
     classified
@@ -416,13 +350,7 @@ fn licenses(recorded: &[String]) -> Vec<LicenseChoice> {
                 License::Expression(e) => (None, Some(e.render())),
                 License::Unrecognised(text) => (None, Some(text.to_owned())),
             };
-            LicenseChoice::License {
-                license: LicenseObject {
-                    id,
-                    name,
-                    acknowledgement: DECLARED,
-                },
-            }
+            LicenseChoice::License { license: LicenseObject { id, name, acknowledgement: DECLARED } }
         })
         .collect()
 }
@@ -475,22 +403,10 @@ mod tests {
     #[test]
     fn duplicate_bom_refs_get_suffixes() {
         let mut refs = BomRefs::default();
-        assert_eq!(
-            refs.claim("pkg:deb/debian/a@1".into()),
-            "pkg:deb/debian/a@1"
-        );
-        assert_eq!(
-            refs.claim("pkg:deb/debian/a@1".into()),
-            "pkg:deb/debian/a@1|2"
-        );
-        assert_eq!(
-            refs.claim("pkg:deb/debian/a@1|3".into()),
-            "pkg:deb/debian/a@1|3"
-        );
-        assert_eq!(
-            refs.claim("pkg:deb/debian/a@1".into()),
-            "pkg:deb/debian/a@1|4"
-        );
+        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1");
+        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1|2");
+        assert_eq!(refs.claim("pkg:deb/debian/a@1|3".into()), "pkg:deb/debian/a@1|3");
+        assert_eq!(refs.claim("pkg:deb/debian/a@1".into()), "pkg:deb/debian/a@1|4");
     }
 
     #[test]

@@ -18,10 +18,7 @@ pub struct ToolInfo {
 impl ToolInfo {
     /// A tool name and version.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            version: version.into(),
-        }
+        Self { name: name.into(), version: version.into() }
     }
 }
 
@@ -81,23 +78,13 @@ pub(crate) struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     pub(crate) fn new(input: &'a SbomInput<'a>) -> Result<Self, SbomError> {
-        let instant = OffsetDateTime::parse(&input.timestamp, &Rfc3339).map_err(|_| {
-            SbomError::InvalidTimestamp {
-                value: input.timestamp.clone(),
-            }
-        })?;
-        let uuid = normalise_uuid(&input.serial).ok_or_else(|| SbomError::InvalidSerial {
-            value: input.serial.clone(),
-        })?;
+        let instant = OffsetDateTime::parse(&input.timestamp, &Rfc3339)
+            .map_err(|_| SbomError::InvalidTimestamp { value: input.timestamp.clone() })?;
+        let uuid =
+            normalise_uuid(&input.serial).ok_or_else(|| SbomError::InvalidSerial { value: input.serial.clone() })?;
         let ctx = purl_context(input.facts);
-        let mut entries: Vec<Entry<'a>> = input
-            .packages
-            .iter()
-            .map(|package| Entry {
-                package,
-                purl: package.purl(&ctx),
-            })
-            .collect();
+        let mut entries: Vec<Entry<'a>> =
+            input.packages.iter().map(|package| Entry { package, purl: package.purl(&ctx) }).collect();
         // Stable, so full ties keep input order and the output stays a function of the input.
         entries.sort_by(|a, b| {
             let key = |e: &Entry<'a>| {
@@ -113,22 +100,12 @@ impl<'a> Prepared<'a> {
                 .then_with(|| a.purl.cmp(&b.purl))
                 .then_with(|| a.package.locations.cmp(&b.package.locations))
         });
-        Ok(Self {
-            facts: input.facts,
-            tool: &input.tool,
-            timestamp: &input.timestamp,
-            instant,
-            uuid,
-            entries,
-        })
+        Ok(Self { facts: input.facts, tool: &input.tool, timestamp: &input.timestamp, instant, uuid, entries })
     }
 
     /// What to call the image: its normalised reference, else the target as given.
     pub(crate) fn image_name(&self) -> &'a str {
-        self.facts
-            .reference
-            .as_deref()
-            .unwrap_or(&self.facts.target)
+        self.facts.reference.as_deref().unwrap_or(&self.facts.target)
     }
 }
 
@@ -142,9 +119,7 @@ fn normalise_uuid(serial: &str) -> Option<String> {
     };
     let groups: Vec<&str> = bare.split('-').collect();
     let lengths_ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
-    let hex_ok = groups
-        .iter()
-        .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+    let hex_ok = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
     (lengths_ok && hex_ok).then(|| bare.to_ascii_lowercase())
 }
 
@@ -156,14 +131,8 @@ mod tests {
     #[test]
     fn uuid_forms() {
         let u = "3E671687-395B-41F5-A30F-A58921A69B79";
-        assert_eq!(
-            normalise_uuid(u).as_deref(),
-            Some("3e671687-395b-41f5-a30f-a58921a69b79")
-        );
-        assert_eq!(
-            normalise_uuid(&format!("urn:uuid:{u}")).as_deref(),
-            Some("3e671687-395b-41f5-a30f-a58921a69b79")
-        );
+        assert_eq!(normalise_uuid(u).as_deref(), Some("3e671687-395b-41f5-a30f-a58921a69b79"));
+        assert_eq!(normalise_uuid(&format!("urn:uuid:{u}")).as_deref(), Some("3e671687-395b-41f5-a30f-a58921a69b79"));
         assert_eq!(normalise_uuid("3e671687395b41f5a30fa58921a69b79"), None);
         assert_eq!(normalise_uuid("3e671687-395b-41f5-a30f-a58921a69b7g"), None);
         assert_eq!(normalise_uuid("urn:uuid:"), None);
@@ -174,11 +143,7 @@ mod tests {
     fn purl_context_comes_from_os_release() {
         let mut facts = ImageFacts::default();
         assert_eq!(purl_context(&facts), PurlContext::default());
-        facts.os = Some(OsRelease {
-            id: "alpine".into(),
-            version_id: Some("3.20.3".into()),
-            ..Default::default()
-        });
+        facts.os = Some(OsRelease { id: "alpine".into(), version_id: Some("3.20.3".into()), ..Default::default() });
         let ctx = purl_context(&facts);
         assert_eq!(ctx.distro_id.as_deref(), Some("alpine"));
         assert_eq!(ctx.distro_version.as_deref(), Some("3.20.3"));
@@ -194,16 +159,10 @@ mod tests {
             timestamp: "2024-05-01 12:00".into(),
             serial: "3e671687-395b-41f5-a30f-a58921a69b79".into(),
         };
-        assert!(matches!(
-            Prepared::new(&input),
-            Err(SbomError::InvalidTimestamp { .. })
-        ));
+        assert!(matches!(Prepared::new(&input), Err(SbomError::InvalidTimestamp { .. })));
         input.timestamp = "2024-05-01T12:00:00+02:00".into();
         input.serial = "not-a-uuid".into();
-        assert!(matches!(
-            Prepared::new(&input),
-            Err(SbomError::InvalidSerial { .. })
-        ));
+        assert!(matches!(Prepared::new(&input), Err(SbomError::InvalidSerial { .. })));
     }
 
     #[test]
@@ -226,11 +185,7 @@ mod tests {
                 serial: "3e671687-395b-41f5-a30f-a58921a69b79".into(),
             };
             let prepared = Prepared::new(&input).unwrap();
-            prepared
-                .entries
-                .iter()
-                .map(|e| e.purl.clone())
-                .collect::<Vec<_>>()
+            prepared.entries.iter().map(|e| e.purl.clone()).collect::<Vec<_>>()
         };
         assert_eq!(names(&forward), names(&backward));
         assert_eq!(

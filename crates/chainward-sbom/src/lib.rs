@@ -61,9 +61,7 @@ pub enum SbomError {
         value: String,
     },
     /// [`SbomInput::serial`] is not a UUID.
-    #[error(
-        "serial {value:?} is not a UUID (8-4-4-4-12 hex digits, optionally prefixed by urn:uuid:)"
-    )]
+    #[error("serial {value:?} is not a UUID (8-4-4-4-12 hex digits, optionally prefixed by urn:uuid:)")]
     InvalidSerial {
         /// The serial as given.
         value: String,
@@ -80,11 +78,7 @@ impl From<serde_json::Error> for SbomError {
     fn from(e: serde_json::Error) -> Self {
         // serde_json reports the writer's IO errors as its own; give them back their kind so the
         // caller can tell a broken pipe from a bug.
-        if e.is_io() {
-            SbomError::Io(std::io::Error::from(e))
-        } else {
-            SbomError::Encode(e)
-        }
+        if e.is_io() { SbomError::Io(std::io::Error::from(e)) } else { SbomError::Encode(e) }
     }
 }
 
@@ -101,11 +95,7 @@ pub enum SbomFormat {
 
 impl SbomFormat {
     /// Writes `input` in this format to `out`.
-    pub fn write(
-        self,
-        input: &SbomInput<'_>,
-        out: &mut impl std::io::Write,
-    ) -> Result<(), SbomError> {
+    pub fn write(self, input: &SbomInput<'_>, out: &mut impl std::io::Write) -> Result<(), SbomError> {
         match self {
             SbomFormat::CycloneDxJson => cyclonedx::write(input, out),
             SbomFormat::SpdxJson => spdx::write(input, out),

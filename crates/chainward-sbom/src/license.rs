@@ -64,15 +64,10 @@ impl License<'_> {
             return None;
         }
         Some(match Expression::parse(text) {
-            Some(Expression::License {
-                id,
-                or_later: false,
-            }) => License::Id(id),
+            Some(Expression::License { id, or_later: false }) => License::Id(id),
             // Deprecated ids such as `GPL-2.0+` are listed ids of their own, so they can be a
             // CycloneDX `license.id`.
-            Some(Expression::License { id, or_later: true })
-                if license_id(&format!("{id}+")).is_some() =>
-            {
+            Some(Expression::License { id, or_later: true }) if license_id(&format!("{id}+")).is_some() => {
                 license_id(&format!("{id}+")).map_or(License::Unrecognised(text), License::Id)
             }
             Some(expr) => License::Expression(expr),
@@ -105,14 +100,9 @@ pub(crate) fn classify_all(recorded: &[String]) -> Vec<License<'_>> {
 /// Looks `word` up case-insensitively in a list sorted by ASCII lowercase.
 fn lookup(list: &'static [&'static str], word: &str) -> Option<&'static str> {
     let wanted: Vec<u8> = word.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    list.binary_search_by(|probe| {
-        probe
-            .bytes()
-            .map(|b| b.to_ascii_lowercase())
-            .cmp(wanted.iter().copied())
-    })
-    .ok()
-    .and_then(|i| list.get(i).copied())
+    list.binary_search_by(|probe| probe.bytes().map(|b| b.to_ascii_lowercase()).cmp(wanted.iter().copied()))
+        .ok()
+        .and_then(|i| list.get(i).copied())
 }
 
 /// A listed license id in its canonical spelling.
@@ -126,9 +116,7 @@ pub(crate) fn exception_id(word: &str) -> Option<&'static str> {
 }
 
 fn is_idstring(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,10 +216,7 @@ impl<'a> Parser<'_, 'a> {
                 let Token::Word(exc) = self.next()? else {
                     return None;
                 };
-                Some(Expression::With {
-                    subject: Box::new(simple),
-                    exception: exception_id(exc)?,
-                })
+                Some(Expression::With { subject: Box::new(simple), exception: exception_id(exc)? })
             }
             _ => None,
         }
@@ -252,11 +237,7 @@ fn flatten(mut operands: Vec<Expression>, and: bool) -> Expression {
             (other, _) => flat.push(other),
         }
     }
-    if and {
-        Expression::And(flat)
-    } else {
-        Expression::Or(flat)
-    }
+    if and { Expression::And(flat) } else { Expression::Or(flat) }
 }
 
 fn simple_expression(word: &str) -> Option<Expression> {
@@ -272,20 +253,14 @@ fn simple_expression(word: &str) -> Option<Expression> {
     if !is_idstring(id) {
         return None;
     }
-    Some(Expression::License {
-        id: license_id(id)?,
-        or_later,
-    })
+    Some(Expression::License { id: license_id(id)?, or_later })
 }
 
 impl Expression {
     /// Parses a whole string as an SPDX license expression; `None` if it is not one.
     pub(crate) fn parse(text: &str) -> Option<Expression> {
         let tokens = tokenize(text);
-        let mut parser = Parser {
-            tokens: &tokens,
-            pos: 0,
-        };
+        let mut parser = Parser { tokens: &tokens, pos: 0 };
         let expr = parser.or_expr(0)?;
         (parser.pos == tokens.len()).then_some(expr)
     }
@@ -389,15 +364,9 @@ pub(crate) fn conjunction(operands: Vec<Expression>) -> Option<Expression> {
 impl License<'_> {
     /// The expression this license stands for, with `unrecognised` deciding what free text
     /// becomes (a `LicenseRef-` in SPDX).
-    pub(crate) fn to_expression(
-        &self,
-        unrecognised: impl FnOnce(&str) -> Expression,
-    ) -> Expression {
+    pub(crate) fn to_expression(&self, unrecognised: impl FnOnce(&str) -> Expression) -> Expression {
         match self {
-            License::Id(id) => Expression::License {
-                id,
-                or_later: false,
-            },
+            License::Id(id) => Expression::License { id, or_later: false },
             License::Expression(e) => e.clone(),
             License::Unrecognised(text) => unrecognised(text),
         }
@@ -423,10 +392,7 @@ mod tests {
     fn lists_are_sorted_for_binary_search() {
         for list in [LICENSE_IDS, EXCEPTION_IDS] {
             for pair in list.windows(2) {
-                assert!(
-                    pair[0].to_ascii_lowercase() < pair[1].to_ascii_lowercase(),
-                    "{pair:?} out of order"
-                );
+                assert!(pair[0].to_ascii_lowercase() < pair[1].to_ascii_lowercase(), "{pair:?} out of order");
             }
         }
     }
@@ -436,10 +402,7 @@ mod tests {
         assert_eq!(license_id("mit"), Some("MIT"));
         assert_eq!(license_id("bsd-3-clause"), Some("BSD-3-Clause"));
         assert_eq!(license_id("GPL-2"), None);
-        assert_eq!(
-            exception_id("classpath-exception-2.0"),
-            Some("Classpath-exception-2.0")
-        );
+        assert_eq!(exception_id("classpath-exception-2.0"), Some("Classpath-exception-2.0"));
         // An exception is not a license, and the other way round.
         assert_eq!(license_id("Classpath-exception-2.0"), None);
         assert_eq!(exception_id("MIT"), None);
@@ -450,58 +413,27 @@ mod tests {
     fn classification() {
         assert_eq!(License::classify("  MIT "), Some(License::Id("MIT")));
         assert_eq!(License::classify(""), None);
-        assert_eq!(
-            License::classify("GPL-2+"),
-            Some(License::Unrecognised("GPL-2+"))
-        );
+        assert_eq!(License::classify("GPL-2+"), Some(License::Unrecognised("GPL-2+")));
         assert_eq!(License::classify("gpl-2.0+"), Some(License::Id("GPL-2.0+")));
         assert_eq!(
             License::classify("Apache-2.0+"),
-            Some(License::Expression(Expression::License {
-                id: "Apache-2.0",
-                or_later: true
-            }))
+            Some(License::Expression(Expression::License { id: "Apache-2.0", or_later: true }))
         );
-        assert!(matches!(
-            License::classify("MIT AND BSD-3-Clause"),
-            Some(License::Expression(Expression::And(_)))
-        ));
+        assert!(matches!(License::classify("MIT AND BSD-3-Clause"), Some(License::Expression(Expression::And(_)))));
         // Lowercase operators are not operators (Annex D.2), so this is free text.
-        assert!(matches!(
-            License::classify("MIT and BSD-3-Clause"),
-            Some(License::Unrecognised(_))
-        ));
-        assert!(matches!(
-            License::classify("Public Domain"),
-            Some(License::Unrecognised(_))
-        ));
+        assert!(matches!(License::classify("MIT and BSD-3-Clause"), Some(License::Unrecognised(_))));
+        assert!(matches!(License::classify("Public Domain"), Some(License::Unrecognised(_))));
     }
 
     #[test]
     fn precedence_and_parentheses() {
-        assert_eq!(
-            render("MIT OR Apache-2.0 AND BSD-3-Clause"),
-            Some("MIT OR Apache-2.0 AND BSD-3-Clause".into())
-        );
-        assert_eq!(
-            render("(MIT OR Apache-2.0) AND BSD-3-Clause"),
-            Some("(MIT OR Apache-2.0) AND BSD-3-Clause".into())
-        );
+        assert_eq!(render("MIT OR Apache-2.0 AND BSD-3-Clause"), Some("MIT OR Apache-2.0 AND BSD-3-Clause".into()));
+        assert_eq!(render("(MIT OR Apache-2.0) AND BSD-3-Clause"), Some("(MIT OR Apache-2.0) AND BSD-3-Clause".into()));
         // Redundant parentheses go; the meaning stays.
         assert_eq!(render("((MIT))"), Some("MIT".into()));
-        assert_eq!(
-            render("(MIT AND Zlib) AND ISC"),
-            Some("MIT AND Zlib AND ISC".into())
-        );
-        assert_eq!(
-            render("gpl-2.0-only with linux-syscall-note"),
-            None,
-            "operators are case-sensitive"
-        );
-        assert_eq!(
-            render("gpl-2.0-only WITH linux-syscall-note"),
-            Some("GPL-2.0-only WITH Linux-syscall-note".into())
-        );
+        assert_eq!(render("(MIT AND Zlib) AND ISC"), Some("MIT AND Zlib AND ISC".into()));
+        assert_eq!(render("gpl-2.0-only with linux-syscall-note"), None, "operators are case-sensitive");
+        assert_eq!(render("gpl-2.0-only WITH linux-syscall-note"), Some("GPL-2.0-only WITH Linux-syscall-note".into()));
         assert_eq!(
             render("GPL-2.0+ WITH Classpath-exception-2.0"),
             Some("GPL-2.0+ WITH Classpath-exception-2.0".into())
@@ -531,12 +463,8 @@ mod tests {
 
     #[test]
     fn license_refs_are_collected() {
-        let e = Expression::parse("LicenseRef-Fedora-Public-Domain OR (MIT AND LicenseRef-x.y)")
-            .unwrap();
-        assert_eq!(
-            e.license_refs(),
-            vec!["LicenseRef-Fedora-Public-Domain", "LicenseRef-x.y"]
-        );
+        let e = Expression::parse("LicenseRef-Fedora-Public-Domain OR (MIT AND LicenseRef-x.y)").unwrap();
+        assert_eq!(e.license_refs(), vec!["LicenseRef-Fedora-Public-Domain", "LicenseRef-x.y"]);
     }
 
     #[test]
@@ -549,32 +477,17 @@ mod tests {
 
     #[test]
     fn duplicates_and_blanks_are_dropped() {
-        let recorded = vec![
-            "MIT".to_owned(),
-            " mit".to_owned(),
-            "  ".to_owned(),
-            "GPL-2+".to_owned(),
-        ];
-        assert_eq!(
-            classify_all(&recorded),
-            vec![License::Id("MIT"), License::Unrecognised("GPL-2+")]
-        );
+        let recorded = vec!["MIT".to_owned(), " mit".to_owned(), "  ".to_owned(), "GPL-2+".to_owned()];
+        assert_eq!(classify_all(&recorded), vec![License::Id("MIT"), License::Unrecognised("GPL-2+")]);
     }
 
     #[test]
     fn conjunction_flattens_dedupes_and_parenthesises() {
         let parse = |t: &str| Expression::parse(t).unwrap();
-        let joined =
-            |ops: &[&str]| conjunction(ops.iter().map(|t| parse(t)).collect()).map(|e| e.render());
-        assert_eq!(
-            joined(&["MIT OR Zlib", "ISC"]).as_deref(),
-            Some("(MIT OR Zlib) AND ISC")
-        );
+        let joined = |ops: &[&str]| conjunction(ops.iter().map(|t| parse(t)).collect()).map(|e| e.render());
+        assert_eq!(joined(&["MIT OR Zlib", "ISC"]).as_deref(), Some("(MIT OR Zlib) AND ISC"));
         assert_eq!(joined(&["MIT OR Zlib"]).as_deref(), Some("MIT OR Zlib"));
-        assert_eq!(
-            joined(&["bsd-3-clause", "MIT AND BSD-3-Clause"]).as_deref(),
-            Some("BSD-3-Clause AND MIT")
-        );
+        assert_eq!(joined(&["bsd-3-clause", "MIT AND BSD-3-Clause"]).as_deref(), Some("BSD-3-Clause AND MIT"));
         assert_eq!(joined(&[]), None);
     }
 
@@ -589,10 +502,7 @@ mod tests {
                 proptest::sample::select(LICENSE_IDS)
                     .prop_filter("already ends in +", |id| !id.ends_with('+'))
                     .prop_map(|id| format!("{}+", id.to_ascii_lowercase())),
-                (
-                    proptest::sample::select(LICENSE_IDS),
-                    proptest::sample::select(EXCEPTION_IDS)
-                )
+                (proptest::sample::select(LICENSE_IDS), proptest::sample::select(EXCEPTION_IDS))
                     .prop_map(|(l, e)| format!("{l} WITH {e}")),
                 "[A-Za-z0-9.-]{1,12}".prop_map(|s| format!("LicenseRef-{s}")),
             ]

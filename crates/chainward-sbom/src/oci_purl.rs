@@ -23,19 +23,13 @@ pub(crate) fn image_purl(facts: &ImageFacts) -> Option<String> {
         Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
         _ => (name_tag, None),
     };
-    let name = repository
-        .rsplit('/')
-        .next()
-        .filter(|n| !n.is_empty())?
-        .to_ascii_lowercase();
+    let name = repository.rsplit('/').next().filter(|n| !n.is_empty())?.to_ascii_lowercase();
     let mut purl = PackageUrl::new("oci", name).ok()?;
     purl.with_version(digest.to_string()).ok()?;
     if let Some(platform) = &facts.platform {
-        purl.add_qualifier("arch", platform.architecture.clone())
-            .ok()?;
+        purl.add_qualifier("arch", platform.architecture.clone()).ok()?;
     }
-    purl.add_qualifier("repository_url", repository.to_owned())
-        .ok()?;
+    purl.add_qualifier("repository_url", repository.to_owned()).ok()?;
     if let Some(tag) = tag.filter(|t| !t.is_empty()) {
         purl.add_qualifier("tag", tag.to_owned()).ok()?;
     }
@@ -74,10 +68,7 @@ mod tests {
     fn registry_port_and_digest_reference() {
         let purl = image_purl(&facts(Some(&format!("localhost:5000/team/App@{D}")))).unwrap();
         assert!(purl.starts_with("pkg:oci/app@sha256:"), "{purl}");
-        assert!(
-            purl.contains("repository_url=localhost:5000%2Fteam%2FApp"),
-            "{purl}"
-        );
+        assert!(purl.contains("repository_url=localhost:5000%2Fteam%2FApp"), "{purl}");
         assert!(!purl.contains("tag="), "{purl}");
     }
 

@@ -49,20 +49,11 @@ impl SchemaKind {
             SchemaKind::CycloneDx16 => SchemaFiles {
                 main: "cyclonedx-1.6/bom-1.6.schema.json",
                 referenced: &[
-                    (
-                        "http://cyclonedx.org/schema/spdx.schema.json",
-                        "cyclonedx-1.6/spdx.schema.json",
-                    ),
-                    (
-                        "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-                        "cyclonedx-1.6/jsf-0.82.schema.json",
-                    ),
+                    ("http://cyclonedx.org/schema/spdx.schema.json", "cyclonedx-1.6/spdx.schema.json"),
+                    ("http://cyclonedx.org/schema/jsf-0.82.schema.json", "cyclonedx-1.6/jsf-0.82.schema.json"),
                 ],
             },
-            SchemaKind::Spdx23 => SchemaFiles {
-                main: "spdx-2.3/spdx-schema.json",
-                referenced: &[],
-            },
+            SchemaKind::Spdx23 => SchemaFiles { main: "spdx-2.3/spdx-schema.json", referenced: &[] },
         }
     }
 }
@@ -80,11 +71,7 @@ pub struct SchemaViolation {
 
 impl fmt::Display for SchemaViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "at {:?}: {} (schema {})",
-            self.instance_path, self.message, self.schema_path
-        )
+        write!(f, "at {:?}: {} (schema {})", self.instance_path, self.message, self.schema_path)
     }
 }
 
@@ -132,23 +119,15 @@ pub enum SchemaValidationError {
 struct NoRetrieval;
 
 impl Retrieve for NoRetrieval {
-    fn retrieve(
-        &self,
-        uri: &Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         Err(format!("{uri} is not registered and is not fetched").into())
     }
 }
 
 fn read_json(path: &Path) -> Result<Value, SchemaValidationError> {
-    let text = std::fs::read(path).map_err(|source| SchemaValidationError::ReadSchema {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_slice(&text).map_err(|source| SchemaValidationError::ParseSchema {
-        path: path.to_owned(),
-        source,
-    })
+    let text =
+        std::fs::read(path).map_err(|source| SchemaValidationError::ReadSchema { path: path.to_owned(), source })?;
+    serde_json::from_slice(&text).map_err(|source| SchemaValidationError::ParseSchema { path: path.to_owned(), source })
 }
 
 /// Validates `document` against the official schema of `kind`, read from `schema_dir` (a folder
@@ -165,11 +144,10 @@ pub fn validate_against_schema(
     for (uri, file) in files.referenced {
         referenced.push((*uri, read_json(&schema_dir.join(file))?));
     }
-    let compile =
-        |source: Box<dyn std::error::Error + Send + Sync>| SchemaValidationError::CompileSchema {
-            path: main_path.clone(),
-            source,
-        };
+    let compile = |source: Box<dyn std::error::Error + Send + Sync>| SchemaValidationError::CompileSchema {
+        path: main_path.clone(),
+        source,
+    };
     let registry = Registry::new()
         .retriever(NoRetrieval)
         .extend(referenced)
@@ -189,9 +167,5 @@ pub fn validate_against_schema(
             message: e.to_string(),
         })
         .collect();
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(SchemaValidationError::Invalid { violations })
-    }
+    if violations.is_empty() { Ok(()) } else { Err(SchemaValidationError::Invalid { violations }) }
 }

@@ -136,19 +136,11 @@ struct Relationship {
 }
 
 fn purl_ref(purl: String) -> ExternalRef {
-    ExternalRef {
-        reference_category: "PACKAGE-MANAGER",
-        reference_type: "purl",
-        reference_locator: purl,
-    }
+    ExternalRef { reference_category: "PACKAGE-MANAGER", reference_type: "purl", reference_locator: purl }
 }
 
 fn relationship(from: &str, kind: &'static str, to: &str) -> Relationship {
-    Relationship {
-        spdx_element_id: from.to_owned(),
-        relationship_type: kind,
-        related_spdx_element: to.to_owned(),
-    }
+    Relationship { spdx_element_id: from.to_owned(), relationship_type: kind, related_spdx_element: to.to_owned() }
 }
 
 fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
@@ -159,16 +151,9 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
         .replace_nanosecond(0)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
-        .ok_or_else(|| SbomError::InvalidTimestamp {
-            value: p.timestamp.to_owned(),
-        })?;
+        .ok_or_else(|| SbomError::InvalidTimestamp { value: p.timestamp.to_owned() })?;
     let name = p.image_name().to_owned();
-    let namespace = format!(
-        "{NAMESPACE_BASE}{}-{}-{}",
-        uri_segment(&p.tool.name),
-        uri_segment(&name),
-        p.uuid
-    );
+    let namespace = format!("{NAMESPACE_BASE}{}-{}-{}", uri_segment(&p.tool.name), uri_segment(&name), p.uuid);
 
     let mut refs = LicenseRefs::new(&p.entries);
 
@@ -211,11 +196,7 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
     let mut id_counts: BTreeMap<String, u32> = BTreeMap::new();
     for entry in &p.entries {
         let pkg = entry.package;
-        let base = format!(
-            "SPDXRef-Package-{}-{}",
-            pkg.ecosystem.purl_type(),
-            spdx_idstring(&pkg.name)
-        );
+        let base = format!("SPDXRef-Package-{}-{}", pkg.ecosystem.purl_type(), spdx_idstring(&pkg.name));
         let n = id_counts.entry(base.clone()).or_insert(0);
         *n += 1;
         let spdx_id = format!("{base}-{n}");
@@ -224,10 +205,7 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
             spdx_id,
             name: pkg.name.clone(),
             version_info: Some(pkg.version.clone()),
-            supplier: pkg
-                .supplier
-                .as_deref()
-                .map_or_else(|| NOASSERTION.to_owned(), supplier),
+            supplier: pkg.supplier.as_deref().map_or_else(|| NOASSERTION.to_owned(), supplier),
             download_location: NOASSERTION,
             files_analyzed: false,
             license_concluded: NOASSERTION,
@@ -259,28 +237,12 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
 
 /// `[A-Za-z0-9.-]` only (§3.2 / §7.2 idstring); everything else becomes `-`.
 fn spdx_idstring(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
 }
 
 /// A URI path segment from free text: unreserved characters (RFC 3986 §2.3) kept, others `-`.
 fn uri_segment(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c } else { '-' }).collect()
 }
 
 /// `Name <email>` (dpkg `Maintainer`, rpm `Packager`) as §7.5's `Organization: Name (email)`.
@@ -362,11 +324,7 @@ impl LicenseRefs {
                 }
             }
         }
-        Self {
-            taken: declared.keys().map(|r| r.to_ascii_lowercase()).collect(),
-            by_text: HashMap::new(),
-            declared,
-        }
+        Self { taken: declared.keys().map(|r| r.to_ascii_lowercase()).collect(), by_text: HashMap::new(), declared }
     }
 
     /// The ref for an unrecognised text: the same for the same text, a new one otherwise.
@@ -422,11 +380,7 @@ fn ref_idstring(text: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() {
-        "unknown".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    if trimmed.is_empty() { "unknown".to_owned() } else { trimmed.to_owned() }
 }
 
 #[cfg(test)]
@@ -459,11 +413,8 @@ mod tests {
             "MIT AND LicenseRef-GPL-2-plus-3 AND LicenseRef-MIT-or-Zlib"
         );
         assert_eq!(refs.declared(&[]), "NOASSERTION");
-        let texts: Vec<(String, String)> = refs
-            .extracted()
-            .into_iter()
-            .map(|e| (e.license_id, e.extracted_text))
-            .collect();
+        let texts: Vec<(String, String)> =
+            refs.extracted().into_iter().map(|e| (e.license_id, e.extracted_text)).collect();
         assert_eq!(
             texts,
             vec![
@@ -482,9 +433,6 @@ mod tests {
         assert_eq!(ref_idstring("Public Domain"), "Public-Domain");
         assert_eq!(ref_idstring("BSD (3 clause)"), "BSD-3-clause");
         assert_eq!(ref_idstring("©"), "unknown");
-        assert_eq!(
-            uri_segment("docker.io/library/debian:12"),
-            "docker.io-library-debian-12"
-        );
+        assert_eq!(uri_segment("docker.io/library/debian:12"), "docker.io-library-debian-12");
     }
 }

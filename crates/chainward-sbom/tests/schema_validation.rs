@@ -18,9 +18,7 @@ fn written(format: SbomFormat, input: &SbomInput<'_>) -> Value {
 fn violations(kind: SchemaKind, doc: &Value, dir: &std::path::Path) -> Vec<String> {
     match validate_against_schema(kind, doc, dir) {
         Ok(()) => Vec::new(),
-        Err(SchemaValidationError::Invalid { violations }) => {
-            violations.iter().map(ToString::to_string).collect()
-        }
+        Err(SchemaValidationError::Invalid { violations }) => violations.iter().map(ToString::to_string).collect(),
         Err(other) => panic!("validation could not run: {other} ({other:?})"),
     }
 }
@@ -32,19 +30,10 @@ fn cyclonedx_of_realistic_packages_is_valid() {
     };
     let facts = fixture::facts();
     let packages = fixture::packages();
-    let doc = written(
-        SbomFormat::CycloneDxJson,
-        &fixture::input(&facts, &packages),
-    );
-    assert_eq!(
-        violations(SchemaKind::CycloneDx16, &doc, &dir),
-        Vec::<String>::new()
-    );
+    let doc = written(SbomFormat::CycloneDxJson, &fixture::input(&facts, &packages));
+    assert_eq!(violations(SchemaKind::CycloneDx16, &doc, &dir), Vec::<String>::new());
     // The document is the one we think it is, not an empty shell that trivially validates.
-    assert_eq!(
-        doc["components"].as_array().unwrap().len(),
-        packages.len() + 1
-    );
+    assert_eq!(doc["components"].as_array().unwrap().len(), packages.len() + 1);
 }
 
 #[test]
@@ -55,14 +44,8 @@ fn spdx_of_realistic_packages_is_valid() {
     let facts = fixture::facts();
     let packages = fixture::packages();
     let doc = written(SbomFormat::SpdxJson, &fixture::input(&facts, &packages));
-    assert_eq!(
-        violations(SchemaKind::Spdx23, &doc, &dir),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        doc["packages"].as_array().unwrap().len(),
-        packages.len() + 2
-    );
+    assert_eq!(violations(SchemaKind::Spdx23, &doc, &dir), Vec::<String>::new());
+    assert_eq!(doc["packages"].as_array().unwrap().len(), packages.len() + 2);
 }
 
 #[test]
@@ -70,23 +53,14 @@ fn documents_for_a_bare_directory_are_valid() {
     let Some(dir) = fixture::schema_dir() else {
         return;
     };
-    let facts = ImageFacts {
-        target: "dir:./rootfs".into(),
-        ..Default::default()
-    };
+    let facts = ImageFacts { target: "dir:./rootfs".into(), ..Default::default() };
     let packages = [Package::new(Ecosystem::Apk, "busybox", "1.36.1-r29")];
     for pkgs in [&packages[..], &[]] {
         let input = fixture::input(&facts, pkgs);
         let cdx = written(SbomFormat::CycloneDxJson, &input);
-        assert_eq!(
-            violations(SchemaKind::CycloneDx16, &cdx, &dir),
-            Vec::<String>::new()
-        );
+        assert_eq!(violations(SchemaKind::CycloneDx16, &cdx, &dir), Vec::<String>::new());
         let spdx = written(SbomFormat::SpdxJson, &input);
-        assert_eq!(
-            violations(SchemaKind::Spdx23, &spdx, &dir),
-            Vec::<String>::new()
-        );
+        assert_eq!(violations(SchemaKind::Spdx23, &spdx, &dir), Vec::<String>::new());
     }
 }
 
@@ -97,39 +71,22 @@ fn cyclonedx_validator_rejects_broken_documents() {
     };
     let facts = fixture::facts();
     let packages = fixture::packages();
-    let valid = written(
-        SbomFormat::CycloneDxJson,
-        &fixture::input(&facts, &packages),
-    );
+    let valid = written(SbomFormat::CycloneDxJson, &fixture::input(&facts, &packages));
 
     let mut nameless = valid.clone();
-    nameless["components"][1]
-        .as_object_mut()
-        .unwrap()
-        .remove("name");
+    nameless["components"][1].as_object_mut().unwrap().remove("name");
     let found = violations(SchemaKind::CycloneDx16, &nameless, &dir);
-    assert!(
-        found
-            .iter()
-            .any(|v| v.contains("/components/1") && v.contains("name")),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|v| v.contains("/components/1") && v.contains("name")), "{found:?}");
 
     // `license.id` is checked against the SPDX list (the `$ref` into spdx.schema.json resolves):
     // the same document passes with a listed id and fails with Debian's name for it.
     let mut listed_id = valid.clone();
     listed_id["components"][1]["licenses"] = json!([{"license": {"id": "GPL-2.0+"}}]);
-    assert_eq!(
-        violations(SchemaKind::CycloneDx16, &listed_id, &dir),
-        Vec::<String>::new()
-    );
+    assert_eq!(violations(SchemaKind::CycloneDx16, &listed_id, &dir), Vec::<String>::new());
     let mut bad_id = valid.clone();
     bad_id["components"][1]["licenses"] = json!([{"license": {"id": "GPL-2+"}}]);
     let found = violations(SchemaKind::CycloneDx16, &bad_id, &dir);
-    assert!(
-        found.iter().any(|v| v.contains("/components/1/licenses")),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|v| v.contains("/components/1/licenses")), "{found:?}");
 
     // `format: date-time` is asserted.
     let mut bad_time = valid.clone();
@@ -151,10 +108,7 @@ fn spdx_validator_rejects_broken_documents() {
     let valid = written(SbomFormat::SpdxJson, &fixture::input(&facts, &packages));
 
     let mut no_id = valid.clone();
-    no_id["packages"][2]
-        .as_object_mut()
-        .unwrap()
-        .remove("SPDXID");
+    no_id["packages"][2].as_object_mut().unwrap().remove("SPDXID");
     let found = violations(SchemaKind::Spdx23, &no_id, &dir);
     assert!(found.iter().any(|v| v.contains("/packages/2")), "{found:?}");
 
@@ -163,10 +117,7 @@ fn spdx_validator_rejects_broken_documents() {
     assert!(!violations(SchemaKind::Spdx23, &bad_category, &dir).is_empty());
 
     let mut no_creators = valid;
-    no_creators["creationInfo"]
-        .as_object_mut()
-        .unwrap()
-        .remove("creators");
+    no_creators["creationInfo"].as_object_mut().unwrap().remove("creators");
     assert!(!violations(SchemaKind::Spdx23, &no_creators, &dir).is_empty());
 }
 
@@ -174,10 +125,7 @@ fn spdx_validator_rejects_broken_documents() {
 fn missing_schema_files_are_an_error_not_a_pass() {
     let empty = std::env::temp_dir().join("chainward-sbom-no-schemas-here");
     let err = validate_against_schema(SchemaKind::CycloneDx16, &json!({}), &empty).unwrap_err();
-    assert!(
-        matches!(err, SchemaValidationError::ReadSchema { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, SchemaValidationError::ReadSchema { .. }), "{err:?}");
 }
 
 /// Every id CycloneDX 1.6 accepts as `license.id` is recognised: licenses are written as `id`
@@ -189,20 +137,11 @@ fn every_cyclonedx_license_id_is_recognised_and_written_as_id() {
         return;
     };
     let enum_doc: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("cyclonedx-1.6/spdx.schema.json")).unwrap())
-            .unwrap();
-    let ids: Vec<&str> = enum_doc["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+        serde_json::from_slice(&std::fs::read(dir.join("cyclonedx-1.6/spdx.schema.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = enum_doc["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(ids.len() > 700, "{}", ids.len());
 
-    let facts = ImageFacts {
-        target: "dir:.".into(),
-        ..Default::default()
-    };
+    let facts = ImageFacts { target: "dir:.".into(), ..Default::default() };
     let mut packages = Vec::new();
     for id in &ids {
         let mut as_license = Package::new(Ecosystem::Apk, format!("l-{id}"), "1");
@@ -213,14 +152,8 @@ fn every_cyclonedx_license_id_is_recognised_and_written_as_id() {
         packages.push(as_license);
         packages.push(as_exception);
     }
-    let doc = written(
-        SbomFormat::CycloneDxJson,
-        &fixture::input(&facts, &packages),
-    );
-    assert_eq!(
-        violations(SchemaKind::CycloneDx16, &doc, &dir),
-        Vec::<String>::new()
-    );
+    let doc = written(SbomFormat::CycloneDxJson, &fixture::input(&facts, &packages));
+    assert_eq!(violations(SchemaKind::CycloneDx16, &doc, &dir), Vec::<String>::new());
 
     let licenses_of = |name: String| -> Value {
         doc["components"]
@@ -237,23 +170,11 @@ fn every_cyclonedx_license_id_is_recognised_and_written_as_id() {
         let exception = licenses_of(format!("x-{id}"));
         if license[0]["license"]["id"] == json!(id) {
             as_ids += 1;
-            assert_eq!(
-                exception[0]["license"]["name"],
-                json!(format!("MIT WITH {id}")),
-                "{id}"
-            );
+            assert_eq!(exception[0]["license"]["name"], json!(format!("MIT WITH {id}")), "{id}");
         } else {
             as_exceptions += 1;
-            assert_eq!(
-                exception[0]["expression"],
-                json!(format!("MIT WITH {id}")),
-                "{id}"
-            );
-            assert_eq!(
-                license[0]["license"]["name"],
-                json!(id.to_ascii_lowercase()),
-                "{id}"
-            );
+            assert_eq!(exception[0]["expression"], json!(format!("MIT WITH {id}")), "{id}");
+            assert_eq!(license[0]["license"]["name"], json!(id.to_ascii_lowercase()), "{id}");
         }
     }
     assert_eq!((as_ids, as_exceptions), (659, 70));

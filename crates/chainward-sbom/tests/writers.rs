@@ -11,11 +11,7 @@ use chainward_sbom::chainward_json::{self, Document};
 use chainward_sbom::{SbomError, SbomFormat, SbomInput};
 use serde_json::{Value, json};
 
-const FORMATS: [SbomFormat; 3] = [
-    SbomFormat::CycloneDxJson,
-    SbomFormat::SpdxJson,
-    SbomFormat::ChainwardJson,
-];
+const FORMATS: [SbomFormat; 3] = [SbomFormat::CycloneDxJson, SbomFormat::SpdxJson, SbomFormat::ChainwardJson];
 
 fn text(format: SbomFormat, input: &SbomInput<'_>) -> String {
     let mut out = Vec::new();
@@ -28,21 +24,11 @@ fn json_of(format: SbomFormat, input: &SbomInput<'_>) -> Value {
 }
 
 fn component<'v>(bom: &'v Value, name: &str) -> Vec<&'v Value> {
-    bom["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["name"] == json!(name))
-        .collect()
+    bom["components"].as_array().unwrap().iter().filter(|c| c["name"] == json!(name)).collect()
 }
 
 fn spdx_package<'v>(doc: &'v Value, name: &str) -> &'v Value {
-    doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == json!(name))
-        .unwrap()
+    doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == json!(name)).unwrap()
 }
 
 #[test]
@@ -76,21 +62,12 @@ fn output_is_a_function_of_the_input_not_of_package_order() {
 fn cyclonedx_document_shape() {
     let facts = fixture::facts();
     let packages = fixture::packages();
-    let bom = json_of(
-        SbomFormat::CycloneDxJson,
-        &fixture::input(&facts, &packages),
-    );
+    let bom = json_of(SbomFormat::CycloneDxJson, &fixture::input(&facts, &packages));
 
     assert_eq!(bom["specVersion"], "1.6");
-    assert_eq!(
-        bom["serialNumber"],
-        "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79"
-    );
+    assert_eq!(bom["serialNumber"], "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79");
     assert_eq!(bom["metadata"]["timestamp"], fixture::TIMESTAMP);
-    assert_eq!(
-        bom["metadata"]["tools"]["components"][0]["name"],
-        "chainward"
-    );
+    assert_eq!(bom["metadata"]["tools"]["components"][0]["name"], "chainward");
 
     let image = &bom["metadata"]["component"];
     assert_eq!(image["type"], "container");
@@ -107,42 +84,26 @@ fn cyclonedx_document_shape() {
 
     let os = &bom["components"][0];
     assert_eq!(
-        (
-            os["type"].as_str(),
-            os["name"].as_str(),
-            os["version"].as_str()
-        ),
+        (os["type"].as_str(), os["name"].as_str(), os["version"].as_str()),
         (Some("operating-system"), Some("ubuntu"), Some("18.04"))
     );
 
     // bom-refs are unique, and the second `login` (same purl) got a suffix.
     let mut refs = HashSet::new();
     for c in bom["components"].as_array().unwrap() {
-        assert!(
-            refs.insert(c["bom-ref"].as_str().unwrap().to_owned()),
-            "duplicate {}",
-            c["bom-ref"]
-        );
+        assert!(refs.insert(c["bom-ref"].as_str().unwrap().to_owned()), "duplicate {}", c["bom-ref"]);
     }
     let logins = component(&bom, "login");
     assert_eq!(logins.len(), 2);
     assert_eq!(logins[0]["purl"], logins[1]["purl"]);
-    assert_eq!(
-        logins[1]["bom-ref"],
-        format!("{}|2", logins[0]["purl"].as_str().unwrap())
-    );
+    assert_eq!(logins[1]["bom-ref"], format!("{}|2", logins[0]["purl"].as_str().unwrap()));
 
     // The image depends on the OS and every package; nothing else claims to know its deps.
     let deps = bom["dependencies"].as_array().unwrap();
     assert_eq!(deps.len(), 1);
     assert_eq!(deps[0]["ref"], image["bom-ref"]);
     let depends_on: Vec<&Value> = deps[0]["dependsOn"].as_array().unwrap().iter().collect();
-    let all_refs: Vec<&Value> = bom["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| &c["bom-ref"])
-        .collect();
+    let all_refs: Vec<&Value> = bom["components"].as_array().unwrap().iter().map(|c| &c["bom-ref"]).collect();
     assert_eq!(depends_on, all_refs);
 }
 
@@ -150,17 +111,11 @@ fn cyclonedx_document_shape() {
 fn cyclonedx_package_details() {
     let facts = fixture::facts();
     let packages = fixture::packages();
-    let bom = json_of(
-        SbomFormat::CycloneDxJson,
-        &fixture::input(&facts, &packages),
-    );
+    let bom = json_of(SbomFormat::CycloneDxJson, &fixture::input(&facts, &packages));
 
     let bsdutils = component(&bom, "bsdutils")[0];
     assert_eq!(bsdutils["version"], "1:2.31.1-0.4ubuntu3.1");
-    assert_eq!(
-        bsdutils["supplier"]["name"],
-        "Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>"
-    );
+    assert_eq!(bsdutils["supplier"]["name"], "Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>");
     // `GPL-2+` is Debian's name, not SPDX: kept as a name; the duplicate is dropped; the SPDX
     // id in Debian's lowercase spelling is written canonically.
     assert_eq!(
@@ -175,78 +130,36 @@ fn cyclonedx_package_details() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_owned(),
-                p["value"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["value"].as_str().unwrap().to_owned()))
         .collect();
-    let prop = |name: &str| {
-        props
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let prop = |name: &str| props.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     assert_eq!(prop("chainward:package:type"), Some("deb"));
     assert_eq!(prop("chainward:package:source-name"), Some("util-linux"));
-    assert_eq!(
-        prop("chainward:package:source-version"),
-        Some("2.31.1-0.4ubuntu3.1")
-    );
-    assert_eq!(
-        prop("chainward:location:0:path"),
-        Some("/var/lib/dpkg/status")
-    );
-    assert_eq!(
-        prop("chainward:location:0:layer"),
-        Some(fixture::layer_bottom().to_string().as_str())
-    );
-    assert_eq!(
-        prop("chainward:location:0:layer-diff-id"),
-        Some(format!("sha256:{}", "d".repeat(64)).as_str())
-    );
-    assert_eq!(
-        bsdutils["evidence"]["occurrences"],
-        json!([{"location": "/var/lib/dpkg/status"}])
-    );
+    assert_eq!(prop("chainward:package:source-version"), Some("2.31.1-0.4ubuntu3.1"));
+    assert_eq!(prop("chainward:location:0:path"), Some("/var/lib/dpkg/status"));
+    assert_eq!(prop("chainward:location:0:layer"), Some(fixture::layer_bottom().to_string().as_str()));
+    assert_eq!(prop("chainward:location:0:layer-diff-id"), Some(format!("sha256:{}", "d".repeat(64)).as_str()));
+    assert_eq!(bsdutils["evidence"]["occurrences"], json!([{"location": "/var/lib/dpkg/status"}]));
 
     let zstd = component(&bom, "libzstd1")[0];
     assert_eq!(
         zstd["licenses"],
         json!([{"expression": "(BSD-3-Clause OR GPL-2.0-only) AND Zlib", "acknowledgement": "declared"}])
     );
-    assert!(
-        zstd["purl"]
-            .as_str()
-            .unwrap()
-            .contains("@1.3.3%2Bdfsg-2ubuntu1"),
-        "{}",
-        zstd["purl"]
-    );
+    assert!(zstd["purl"].as_str().unwrap().contains("@1.3.3%2Bdfsg-2ubuntu1"), "{}", zstd["purl"]);
 
     let gcc = component(&bom, "libstdc++6")[0];
-    assert_eq!(
-        gcc["licenses"][0]["expression"],
-        "GPL-3.0-or-later WITH GCC-exception-3.1"
-    );
+    assert_eq!(gcc["licenses"][0]["expression"], "GPL-3.0-or-later WITH GCC-exception-3.1");
 
     let openssl = component(&bom, "openssl-libs")[0];
     assert_eq!(
         openssl["licenses"],
         json!([{"license": {"name": "OpenSSL and ASL 2.0", "acknowledgement": "declared"}}])
     );
-    assert!(
-        openssl["purl"].as_str().unwrap().contains("epoch=1"),
-        "{}",
-        openssl["purl"]
-    );
+    assert!(openssl["purl"].as_str().unwrap().contains("epoch=1"), "{}", openssl["purl"]);
 
     let musl = component(&bom, "musl-utils")[0];
-    assert_eq!(
-        musl["licenses"][0]["expression"],
-        "MIT AND BSD-2-Clause AND GPL-2.0-or-later"
-    );
+    assert_eq!(musl["licenses"][0]["expression"], "MIT AND BSD-2-Clause AND GPL-2.0-or-later");
 }
 
 #[test]
@@ -265,36 +178,23 @@ fn spdx_document_shape() {
     );
     // §6.9: UTC with `Z`; the input was +02:00.
     assert_eq!(doc["creationInfo"]["created"], "2024-05-01T12:30:00Z");
-    assert_eq!(
-        doc["creationInfo"]["creators"],
-        json!(["Tool: chainward-0.1.0"])
-    );
+    assert_eq!(doc["creationInfo"]["creators"], json!(["Tool: chainward-0.1.0"]));
 
     // SPDXIDs: unique, idstring only (§3.2), and every relationship names existing elements.
     let mut ids = HashSet::from(["SPDXRef-DOCUMENT".to_owned()]);
     for p in doc["packages"].as_array().unwrap() {
         let id = p["SPDXID"].as_str().unwrap();
         let idstring = id.strip_prefix("SPDXRef-").unwrap();
-        assert!(
-            idstring
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
-            "{id}"
-        );
+        assert!(idstring.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'), "{id}");
         assert!(ids.insert(id.to_owned()), "duplicate {id}");
     }
     assert!(ids.contains("SPDXRef-Package-deb-libstdc--6-1"));
-    assert!(
-        ids.contains("SPDXRef-Package-deb-login-1") && ids.contains("SPDXRef-Package-deb-login-2")
-    );
+    assert!(ids.contains("SPDXRef-Package-deb-login-1") && ids.contains("SPDXRef-Package-deb-login-2"));
 
     let relationships = doc["relationships"].as_array().unwrap();
     for r in relationships {
         assert!(ids.contains(r["spdxElementId"].as_str().unwrap()), "{r}");
-        assert!(
-            ids.contains(r["relatedSpdxElement"].as_str().unwrap()),
-            "{r}"
-        );
+        assert!(ids.contains(r["relatedSpdxElement"].as_str().unwrap()), "{r}");
     }
     assert_eq!(
         relationships[0],
@@ -308,9 +208,7 @@ fn spdx_document_shape() {
 
     let image = spdx_package(&doc, "docker.io/library/ubuntu:18.04");
     assert_eq!(image["primaryPackagePurpose"], "CONTAINER");
-    let image_purl = image["externalRefs"][0]["referenceLocator"]
-        .as_str()
-        .unwrap();
+    let image_purl = image["externalRefs"][0]["referenceLocator"].as_str().unwrap();
     assert!(image_purl.starts_with("pkg:oci/ubuntu@"), "{image_purl}");
 }
 
@@ -325,18 +223,9 @@ fn spdx_package_details_and_licenses() {
     assert_eq!(bsdutils["downloadLocation"], "NOASSERTION");
     assert_eq!(bsdutils["filesAnalyzed"], false);
     assert_eq!(bsdutils["licenseConcluded"], "NOASSERTION");
-    assert_eq!(
-        bsdutils["licenseDeclared"],
-        "LicenseRef-GPL-2-plus AND BSD-4-Clause AND LicenseRef-public-domain"
-    );
-    assert_eq!(
-        bsdutils["supplier"],
-        "Organization: Ubuntu Developers (ubuntu-devel-discuss@lists.ubuntu.com)"
-    );
-    assert_eq!(
-        bsdutils["sourceInfo"],
-        "built from source package util-linux 2.31.1-0.4ubuntu3.1"
-    );
+    assert_eq!(bsdutils["licenseDeclared"], "LicenseRef-GPL-2-plus AND BSD-4-Clause AND LicenseRef-public-domain");
+    assert_eq!(bsdutils["supplier"], "Organization: Ubuntu Developers (ubuntu-devel-discuss@lists.ubuntu.com)");
+    assert_eq!(bsdutils["sourceInfo"], "built from source package util-linux 2.31.1-0.4ubuntu3.1");
     assert_eq!(
         bsdutils["externalRefs"],
         json!([{
@@ -345,45 +234,22 @@ fn spdx_package_details_and_licenses() {
             "referenceLocator": bsdutils["externalRefs"][0]["referenceLocator"].clone(),
         }])
     );
-    assert!(
-        bsdutils["externalRefs"][0]["referenceLocator"]
-            .as_str()
-            .unwrap()
-            .starts_with("pkg:deb/ubuntu/bsdutils@")
-    );
+    assert!(bsdutils["externalRefs"][0]["referenceLocator"].as_str().unwrap().starts_with("pkg:deb/ubuntu/bsdutils@"));
 
-    assert_eq!(
-        spdx_package(&doc, "libzstd1")["licenseDeclared"],
-        "(BSD-3-Clause OR GPL-2.0-only) AND Zlib"
-    );
-    assert_eq!(
-        spdx_package(&doc, "libuuid1")["licenseDeclared"],
-        "BSD-3-Clause AND MIT"
-    );
-    assert_eq!(
-        spdx_package(&doc, "openssl-libs")["licenseDeclared"],
-        "LicenseRef-OpenSSL-and-ASL-2.0"
-    );
+    assert_eq!(spdx_package(&doc, "libzstd1")["licenseDeclared"], "(BSD-3-Clause OR GPL-2.0-only) AND Zlib");
+    assert_eq!(spdx_package(&doc, "libuuid1")["licenseDeclared"], "BSD-3-Clause AND MIT");
+    assert_eq!(spdx_package(&doc, "openssl-libs")["licenseDeclared"], "LicenseRef-OpenSSL-and-ASL-2.0");
     assert_eq!(
         spdx_package(&doc, "openssl-libs")["sourceInfo"],
         "built from source rpm openssl-1.1.1k-12.el8_9.src.rpm"
     );
-    assert_eq!(
-        spdx_package(&doc, "openssl-libs")["supplier"],
-        "Organization: Red Hat, Inc."
-    );
-    assert_eq!(
-        spdx_package(&doc, "tzdata")["licenseDeclared"],
-        "LicenseRef-Fedora-Public-Domain"
-    );
+    assert_eq!(spdx_package(&doc, "openssl-libs")["supplier"], "Organization: Red Hat, Inc.");
+    assert_eq!(spdx_package(&doc, "tzdata")["licenseDeclared"], "LicenseRef-Fedora-Public-Domain");
     assert_eq!(spdx_package(&doc, "tzdata")["supplier"], "NOASSERTION");
 
     // Every LicenseRef used is declared exactly once, with the recorded text.
     let extracted = doc["hasExtractedLicensingInfos"].as_array().unwrap();
-    let declared: Vec<&str> = extracted
-        .iter()
-        .map(|e| e["licenseId"].as_str().unwrap())
-        .collect();
+    let declared: Vec<&str> = extracted.iter().map(|e| e["licenseId"].as_str().unwrap()).collect();
     assert_eq!(
         declared,
         vec![
@@ -393,21 +259,14 @@ fn spdx_package_details_and_licenses() {
             "LicenseRef-public-domain",
         ]
     );
-    let gpl2 = extracted
-        .iter()
-        .find(|e| e["licenseId"] == "LicenseRef-GPL-2-plus")
-        .unwrap();
+    let gpl2 = extracted.iter().find(|e| e["licenseId"] == "LicenseRef-GPL-2-plus").unwrap();
     assert_eq!(gpl2["extractedText"], "GPL-2+");
     assert_eq!(gpl2["name"], "GPL-2+");
     for p in doc["packages"].as_array().unwrap() {
         let declared_expr = p["licenseDeclared"].as_str().unwrap();
         for word in declared_expr.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
             if word.starts_with("LicenseRef-") {
-                assert!(
-                    declared.contains(&word),
-                    "{word} used by {} but not declared",
-                    p["name"]
-                );
+                assert!(declared.contains(&word), "{word} used by {} but not declared", p["name"]);
             }
         }
     }
@@ -417,25 +276,12 @@ fn spdx_package_details_and_licenses() {
 fn chainward_json_is_sorted_complete_and_reads_back() {
     let facts = fixture::facts();
     let packages = fixture::packages();
-    let written = text(
-        SbomFormat::ChainwardJson,
-        &fixture::input(&facts, &packages),
-    );
+    let written = text(SbomFormat::ChainwardJson, &fixture::input(&facts, &packages));
     let doc: Document = serde_json::from_str(&written).unwrap();
     assert_eq!(doc.schema, chainward_json::SCHEMA);
     assert_eq!(doc.packages.len(), packages.len());
-    let keys: Vec<(String, String, String, Option<String>)> = doc
-        .packages
-        .iter()
-        .map(|p| {
-            (
-                p.kind.clone(),
-                p.name.clone(),
-                p.version.clone(),
-                p.arch.clone(),
-            )
-        })
-        .collect();
+    let keys: Vec<(String, String, String, Option<String>)> =
+        doc.packages.iter().map(|p| (p.kind.clone(), p.name.clone(), p.version.clone(), p.arch.clone())).collect();
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
@@ -444,21 +290,13 @@ fn chainward_json_is_sorted_complete_and_reads_back() {
     assert_eq!(doc.os.as_ref().unwrap().codename.as_deref(), Some("bionic"));
     // Unknown facts are explicit nulls, not missing keys.
     let raw: Value = serde_json::from_str(&written).unwrap();
-    let musl = raw["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "musl-utils")
-        .unwrap();
+    let musl = raw["packages"].as_array().unwrap().iter().find(|p| p["name"] == "musl-utils").unwrap();
     assert_eq!(musl["source"], json!({"name": "musl", "version": null}));
     assert!(musl.as_object().unwrap().contains_key("source_rpm"));
     assert_eq!(musl["source_rpm"], Value::Null);
     // Licenses are as recorded, not normalised.
     let bsdutils = doc.packages.iter().find(|p| p.name == "bsdutils").unwrap();
-    assert_eq!(
-        bsdutils.licenses,
-        vec!["GPL-2+", "BSD-4-clause", "public-domain", "GPL-2+"]
-    );
+    assert_eq!(bsdutils.licenses, vec!["GPL-2+", "BSD-4-clause", "public-domain", "GPL-2+"]);
 }
 
 #[test]
@@ -469,17 +307,11 @@ fn bad_timestamp_and_serial_are_typed_errors() {
         let mut input = fixture::input(&facts, &packages);
         input.timestamp = "1 May 2024".into();
         let err = format.write(&input, &mut Vec::new()).unwrap_err();
-        assert!(
-            matches!(&err, SbomError::InvalidTimestamp { value } if value == "1 May 2024"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, SbomError::InvalidTimestamp { value } if value == "1 May 2024"), "{err:?}");
         let mut input = fixture::input(&facts, &packages);
         input.serial = "1234".into();
         let err = format.write(&input, &mut Vec::new()).unwrap_err();
-        assert!(
-            matches!(&err, SbomError::InvalidSerial { value } if value == "1234"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, SbomError::InvalidSerial { value } if value == "1234"), "{err:?}");
     }
 }
 
@@ -499,12 +331,7 @@ fn a_closed_pipe_is_an_io_error_with_its_kind() {
     let facts = fixture::facts();
     let packages = fixture::packages();
     for format in FORMATS {
-        let err = format
-            .write(&fixture::input(&facts, &packages), &mut ClosedPipe)
-            .unwrap_err();
-        assert!(
-            matches!(&err, SbomError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe),
-            "{format:?}: {err:?}"
-        );
+        let err = format.write(&fixture::input(&facts, &packages), &mut ClosedPipe).unwrap_err();
+        assert!(matches!(&err, SbomError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe), "{format:?}: {err:?}");
     }
 }

@@ -23,7 +23,10 @@ pub fn shared_dir() -> Option<PathBuf> {
         return Some(dir.canonicalize().unwrap_or(dir));
     }
     if std::env::var_os("CI").is_some() {
-        panic!("../shared is missing beside the workspace root ({}), and CI is set: corpus tests must not skip", dir.display());
+        panic!(
+            "../shared is missing beside the workspace root ({}), and CI is set: corpus tests must not skip",
+            dir.display()
+        );
     }
     eprintln!("notice: ../shared not found beside the workspace root; skipping a corpus test");
     None
@@ -88,7 +91,8 @@ impl LoopbackRegistry {
             .expect("finding a free loopback port");
         let script = shared.join("images/registry.sh");
         let run = |cmd: &str| {
-            let out = Command::new("bash").arg(&script).arg(cmd).arg(port.to_string()).output().expect("running registry.sh");
+            let out =
+                Command::new("bash").arg(&script).arg(cmd).arg(port.to_string()).output().expect("running registry.sh");
             assert!(out.status.success(), "registry.sh {cmd} {port} failed: {}", String::from_utf8_lossy(&out.stderr));
         };
         run("start");

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
-use crate::{Document, Limits, Node, NodeKind, Pos, ScalarStyle, Span, YamlError};
+use crate::{Document, Limits, Mapping, Node, NodeKind, Pos, ScalarStyle, Span, YamlError};
 
 /// Parses one YAML document from bytes, within `limits`.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document, YamlError> {
@@ -19,7 +19,7 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document, YamlError> {
     let root = builder.run()?;
     let mut line_starts = vec![0];
     line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-    if line_starts.last() == Some(&text.len()) && text.len() > 0 {
+    if line_starts.last() == Some(&text.len()) && !text.is_empty() {
         line_starts.pop();
     }
     Ok(Document { source: text.to_owned(), line_starts, root })
@@ -136,12 +136,24 @@ impl<'a> Builder<'a> {
                 Event::SequenceEnd | Event::MappingEnd => {
                     let end = self.pos(&span.end);
                     let Some(frame) = stack.pop() else { continue };
+                    // A block collection ends where its last child ends: saphyr's end event sits
+                    // on the next token, often the following line. Flow collections end at
+                    // their closing bracket.
+                    let is_flow = |start: Pos| matches!(self.text.as_bytes().get(start.byte), Some(b'[' | b'{'));
                     let (node, anchor) = match frame {
                         Frame::Seq { start, anchor, items } => {
+                            let end = match items.last() {
+                                Some(last) if !is_flow(start) => last.span.end,
+                                _ => end,
+                            };
                             (Node { kind: NodeKind::Sequence(items), span: Span { start, end } }, anchor)
                         }
                         Frame::Map { start, anchor, entries, .. } => {
-                            (Node { kind: NodeKind::Mapping(entries), span: Span { start, end } }, anchor)
+                            let end = match entries.last() {
+                                Some((_, last)) if !is_flow(start) => last.span.end,
+                                _ => end,
+                            };
+                            (Node { kind: NodeKind::Mapping(Mapping::new(entries)), span: Span { start, end } }, anchor)
                         }
                     };
                     let size = if anchor > 0 { subtree_size(&node) } else { 0 };
@@ -198,8 +210,8 @@ fn subtree_size(node: &Node) -> usize {
         match &x.kind {
             NodeKind::Scalar(..) => {}
             NodeKind::Sequence(items) => todo.extend(items),
-            NodeKind::Mapping(entries) => {
-                for (k, v) in entries {
+            NodeKind::Mapping(m) => {
+                for (k, v) in m.entries() {
                     todo.push(k);
                     todo.push(v);
                 }

@@ -76,7 +76,47 @@ pub enum NodeKind {
     /// A sequence.
     Sequence(Vec<Node>),
     /// A mapping, in source order; keys are nodes so their positions are kept.
-    Mapping(Vec<(Node, Node)>),
+    Mapping(Mapping),
+}
+
+/// Mapping entries in source order, with a key index once a mapping is large, so looking a
+/// key up stays cheap in a workflow with thousands of jobs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mapping {
+    entries: Vec<(Node, Node)>,
+    index: Option<std::collections::HashMap<String, usize>>,
+}
+
+/// Mappings with more entries than this get a key index.
+const INDEX_THRESHOLD: usize = 16;
+
+impl Mapping {
+    /// Builds a mapping from its entries (the first of equal keys wins lookups).
+    pub fn new(entries: Vec<(Node, Node)>) -> Self {
+        let index = (entries.len() > INDEX_THRESHOLD).then(|| {
+            let mut index = std::collections::HashMap::with_capacity(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                if let Some(key) = k.as_str() {
+                    index.entry(key.to_owned()).or_insert(i);
+                }
+            }
+            index
+        });
+        Mapping { entries, index }
+    }
+
+    /// The entries in source order.
+    pub fn entries(&self) -> &[(Node, Node)] {
+        &self.entries
+    }
+
+    /// The entry for a scalar key.
+    pub fn entry(&self, key: &str) -> Option<&(Node, Node)> {
+        match &self.index {
+            Some(index) => index.get(key).and_then(|i| self.entries.get(*i)),
+            None => self.entries.iter().find(|(k, _)| k.as_str() == Some(key)),
+        }
+    }
 }
 
 impl Node {
@@ -108,7 +148,7 @@ impl Node {
     /// The entries of a mapping.
     pub fn as_mapping(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
-            NodeKind::Mapping(m) => Some(m),
+            NodeKind::Mapping(m) => Some(m.entries()),
             _ => None,
         }
     }
@@ -123,7 +163,10 @@ impl Node {
 
     /// The key node and value of `key` in a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        self.as_mapping()?.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, v)| (k, v))
+        match &self.kind {
+            NodeKind::Mapping(m) => m.entry(key).map(|(k, v)| (k, v)),
+            _ => None,
+        }
     }
 
     /// The value of `key` in a mapping.
@@ -172,6 +215,11 @@ impl Document {
         Pos { byte, line: line_index + 1, column }
     }
 
+    /// The byte where a 1-based line starts; the source length past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        line.checked_sub(1).and_then(|i| self.line_starts.get(i)).copied().unwrap_or(self.source.len())
+    }
+
     /// The number of lines.
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
@@ -187,6 +235,30 @@ impl Document {
             };
         }
         Some(node)
+    }
+
+    /// Every scalar value (not keys) with its route, in document order.
+    pub fn scalars(&self) -> Vec<(Route, &Node)> {
+        self.scalars_under(&Route::root())
+    }
+
+    /// Every scalar value (not keys) under a route, with its route, in document order.
+    pub fn scalars_under(&self, under: &Route) -> Vec<(Route, &Node)> {
+        let mut out = Vec::new();
+        let Some(start) = self.resolve(under) else { return out };
+        let mut todo = vec![(under.clone(), start)];
+        while let Some((route, node)) = todo.pop() {
+            match &node.kind {
+                NodeKind::Scalar(..) => out.push((route, node)),
+                NodeKind::Sequence(items) => {
+                    todo.extend(items.iter().enumerate().rev().map(|(i, n)| (route.index(i), n)));
+                }
+                NodeKind::Mapping(m) => {
+                    todo.extend(m.entries().iter().rev().filter_map(|(k, v)| Some((route.key(k.as_str()?), v))))
+                }
+            }
+        }
+        out
     }
 
     /// The key node of the last component of a route (for findings about a key itself).
@@ -275,7 +347,9 @@ pub enum YamlError {
         column: usize,
     },
     /// A mapping has the same key twice.
-    #[error("duplicate key {key:?} at line {line}, column {column} (first at line {first_line}, column {first_column})")]
+    #[error(
+        "duplicate key {key:?} at line {line}, column {column} (first at line {first_line}, column {first_column})"
+    )]
     DuplicateKey {
         /// The key.
         key: String,

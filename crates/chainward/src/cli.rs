@@ -34,6 +34,9 @@ pub(crate) enum Command {
     /// List every package inside an image or root filesystem as an SBOM.
     #[command(after_help = SBOM_HELP)]
     Sbom(SbomArgs),
+    /// Audit CI/CD definitions: GitHub Actions workflows, actions and Dependabot configs.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
 }
 
 const SBOM_HELP: &str = "Targets (transport prefixes as skopeo names them):
@@ -87,6 +90,92 @@ pub(crate) struct SbomArgs {
     pub(crate) output: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PipelineCommand {
+    /// Audit workflows, action.yml files and dependabot.yml (files, or directories laid out as a repository).
+    #[command(after_help = PIPELINE_AUDIT_HELP)]
+    Audit(PipelineAuditArgs),
+    /// Show the documentation of an audit.
+    Explain(PipelineExplainArgs),
+}
+
+const PIPELINE_AUDIT_HELP: &str = "A directory is searched as a repository lays files out: .github/workflows/*.yml, \
+                                   action.yml anywhere, .github/dependabot.yml.
+
+Silence one finding with a comment on its line: # chainward: ignore[unpinned-uses]
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error.
+
+Examples:
+  chainward pipeline audit .
+  chainward pipeline audit --persona pedantic --format json .github/workflows/ci.yml
+  chainward pipeline explain template-injection";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PipelineFormatArg {
+    /// Findings grouped by file, with the source line and the span underlined.
+    Plain,
+    /// `chainward.pipeline/v1` JSON.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub(crate) enum PersonaArg {
+    /// Findings worth acting on.
+    Regular,
+    /// Also hygiene findings.
+    Pedantic,
+    /// Everything, including findings that need a human to judge.
+    Auditor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Informational,
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub(crate) enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PipelineAuditArgs {
+    /// Workflow, action or Dependabot files, or repository directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<std::path::PathBuf>,
+    /// Which findings to show.
+    #[arg(long, value_enum, default_value = "regular")]
+    pub(crate) persona: PersonaArg,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "plain")]
+    pub(crate) format: PipelineFormatArg,
+    /// Hide findings below this severity.
+    #[arg(long, value_enum)]
+    pub(crate) min_severity: Option<SeverityArg>,
+    /// Hide findings below this confidence.
+    #[arg(long, value_enum)]
+    pub(crate) min_confidence: Option<ConfidenceArg>,
+    /// Exit 1 when a shown finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "informational")]
+    pub(crate) fail_on: SeverityArg,
+    /// Configuration file (default: chainward-pipeline.yml or .github/chainward-pipeline.yml in the
+    /// current directory or the first directory given).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PipelineExplainArgs {
+    /// The audit id, e.g. unpinned-uses.
+    pub(crate) id: String,
 }
 
 /// `123`, `64K`, `256M`, `32G` (powers of 1024).

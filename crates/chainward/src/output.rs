@@ -28,8 +28,9 @@ pub(crate) fn init_logging(verbose: u8, quiet: bool) {
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<chainward_sbom::SbomError>()
-                .is_some_and(|s| matches!(s, chainward_sbom::SbomError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<chainward_sbom::SbomError>().is_some_and(
+                |s| matches!(s, chainward_sbom::SbomError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe),
+            )
     })
 }
 

@@ -32,7 +32,11 @@ fn committed_demo_image_is_what_the_generator_writes() {
     let committed = chainward_testkit::workspace_root().join("examples/demo-image");
     let fresh = tempfile::tempdir().unwrap();
     make_demo_image::write_demo(fresh.path());
-    assert_eq!(files(&committed), files(fresh.path()), "regenerate with: cargo run -p chainward --example make_demo_image");
+    assert_eq!(
+        files(&committed),
+        files(fresh.path()),
+        "regenerate with: cargo run -p chainward --example make_demo_image"
+    );
 }
 
 #[test]
@@ -45,7 +49,8 @@ fn quick_start_reads_the_demo_image() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let sbom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sbom["os"]["id"], "debian");
-    let layers: Vec<&str> = sbom["image"]["layers"].as_array().unwrap().iter().map(|l| l["digest"].as_str().unwrap()).collect();
+    let layers: Vec<&str> =
+        sbom["image"]["layers"].as_array().unwrap().iter().map(|l| l["digest"].as_str().unwrap()).collect();
     let pkgs = sbom["packages"].as_array().unwrap();
     assert_eq!(pkgs.len(), 7);
     for p in pkgs {

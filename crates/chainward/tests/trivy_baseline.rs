@@ -56,7 +56,13 @@ fn expected_rows(file: &Path) -> BTreeSet<Row> {
         .into_iter()
         .map(|r| match r.get("origin") {
             Some(o) => (r["name"].clone(), r["version"].clone(), o.clone(), String::new(), r["arch"].clone()),
-            None => (r["name"].clone(), r["version"].clone(), r["source"].clone(), r["source_version"].clone(), r["arch"].clone()),
+            None => (
+                r["name"].clone(),
+                r["version"].clone(),
+                r["source"].clone(),
+                r["source_version"].clone(),
+                r["arch"].clone(),
+            ),
         })
         .collect()
 }
@@ -95,11 +101,14 @@ fn chainward_and_trivy_name_the_same_packages_by_purl() {
     let Some(shared) = chainward_testkit::shared_dir() else { return };
     for name in ["alpine-3.20.3", "debian-12-app"] {
         let layout = format!("oci-layout:{}:{name}", shared.join("images/oci").display());
-        let out = Command::new(env!("CARGO_BIN_EXE_chainward")).args(["sbom", "--format", "json", &layout]).output().unwrap();
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_chainward")).args(["sbom", "--format", "json", &layout]).output().unwrap();
         assert!(out.status.success());
         let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let cdx: Value =
-            serde_json::from_slice(&std::fs::read(shared.join(format!("images/trivy-baseline/{name}.cdx.json"))).unwrap()).unwrap();
+        let cdx: Value = serde_json::from_slice(
+            &std::fs::read(shared.join(format!("images/trivy-baseline/{name}.cdx.json"))).unwrap(),
+        )
+        .unwrap();
         // Compare type/namespace/name@version: the qualifiers differ on purpose (Trivy writes
         // distro=debian-12.15 and an epoch qualifier for deb; chainward follows Syft's
         // distro=debian-12 and keeps the epoch in the version, as Debian's own version does).

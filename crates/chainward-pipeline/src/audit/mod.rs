@@ -8,14 +8,31 @@ use chainward_gha::{Action, Dependabot, Job, Step, Workflow};
 use crate::config::Config;
 use crate::finding::Sink;
 
+mod anonymous_definition;
 mod artipacked;
+mod concurrency_limits;
 mod dangerous_triggers;
+mod dependabot_cooldown;
+mod dependabot_execution;
+mod excessive_permissions;
+mod forbidden_uses;
+mod github_env;
 mod hardcoded_container_credentials;
 mod insecure_commands;
+mod misfeature;
+mod overprovisioned_secrets;
 mod secrets_inherit;
+mod secrets_outside_env;
 mod self_hosted_runner;
+mod self_repository;
+mod template_injection;
+mod undocumented_permissions;
 mod unpinned_images;
 mod unpinned_uses;
+mod unredacted_secrets;
+mod unsound_condition;
+mod unsound_contains;
+mod use_trusted_publishing;
 
 /// What an audit is: its id, a one-line description and its documentation page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,14 +91,31 @@ pub trait Audit: Send + Sync {
 /// and the build fails when a module is added but not registered.
 pub fn registry(config: &Config) -> Vec<Box<dyn Audit>> {
     vec![
+        Box::new(anonymous_definition::AnonymousDefinition),
         Box::new(artipacked::Artipacked),
+        Box::new(concurrency_limits::ConcurrencyLimits),
         Box::new(dangerous_triggers::DangerousTriggers),
+        Box::new(dependabot_cooldown::DependabotCooldown { days: config.dependabot_cooldown_days }),
+        Box::new(dependabot_execution::DependabotExecution),
+        Box::new(excessive_permissions::ExcessivePermissions),
+        Box::new(forbidden_uses::ForbiddenUses { list: config.forbidden_uses.clone() }),
+        Box::new(github_env::GithubEnv),
         Box::new(hardcoded_container_credentials::HardcodedContainerCredentials),
         Box::new(insecure_commands::InsecureCommands),
+        Box::new(misfeature::Misfeature),
+        Box::new(overprovisioned_secrets::OverprovisionedSecrets),
         Box::new(secrets_inherit::SecretsInherit),
+        Box::new(secrets_outside_env::SecretsOutsideEnv { allow: config.secrets_outside_env_allow.clone() }),
         Box::new(self_hosted_runner::SelfHostedRunner),
+        Box::new(self_repository::SelfRepository),
+        Box::new(template_injection::TemplateInjection),
+        Box::new(undocumented_permissions::UndocumentedPermissions),
         Box::new(unpinned_images::UnpinnedImages),
         Box::new(unpinned_uses::UnpinnedUses::new(config.unpinned_uses.clone())),
+        Box::new(unredacted_secrets::UnredactedSecrets),
+        Box::new(unsound_condition::UnsoundCondition),
+        Box::new(unsound_contains::UnsoundContains),
+        Box::new(use_trusted_publishing::UseTrustedPublishing),
     ]
 }
 

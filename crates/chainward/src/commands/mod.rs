@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod pipeline;
 mod sbom;
 
 use crate::cli::{Cli, Command};
@@ -8,5 +9,6 @@ use crate::cli::{Cli, Command};
 pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sbom(args) => sbom::run(&args, cli.global.quiet),
+        Command::Pipeline(cmd) => pipeline::run(cmd),
     }
 }

@@ -14,11 +14,7 @@ use crate::output::write_output;
 pub(crate) fn load_options(args: &ImageArgs) -> anyhow::Result<LoadOptions> {
     Ok(LoadOptions {
         platform: Platform::parse(&args.platform)?,
-        limits: Limits {
-            max_file_size: args.max_file_size,
-            max_image_size: args.max_image_size,
-            ..Limits::default()
-        },
+        limits: Limits { max_file_size: args.max_file_size, max_image_size: args.max_image_size, ..Limits::default() },
         insecure_registries: args.insecure_registries.clone(),
     })
 }

@@ -11,7 +11,7 @@
 //! old v7 headers. Follows POSIX.1-2017 `pax` "ustar Interchange Format" and GNU tar's
 //! "Basic Tar Format" documentation.
 
-use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, Read, Seek};
 use std::sync::Arc;
 
 const BLOCK: u64 = 512;
@@ -133,10 +133,13 @@ impl<R: Read> Read for Seeking<R> {
     }
 }
 
-impl<R: Read + Seek> SkipRead for Seeking<R> {
+impl<R: Read + Seek> SkipRead for Seeking<io::BufReader<R>> {
     fn skip(&mut self, n: u64) -> io::Result<u64> {
         let delta = i64::try_from(n).map_err(|_| io::Error::other("skip too large"))?;
-        self.0.seek(SeekFrom::Current(delta))?;
+        // `seek_relative` keeps the buffer when the target is inside it: small files are
+        // skipped without a syscall, and a far jump does not read a whole buffer in vain
+        // for every 512-byte header (a plain `seek` discards the buffer each time).
+        self.0.seek_relative(delta)?;
         Ok(n)
     }
 }

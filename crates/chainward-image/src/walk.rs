@@ -368,6 +368,10 @@ impl Seek for FileRegion {
 }
 
 const READ_BUFFER: usize = 256 * 1024;
+/// Buffer for uncompressed layers walked by seeking: most reads are one 512-byte header
+/// followed by a jump, so a large buffer would be filled in vain; 16 KiB still holds the
+/// headers and bodies of runs of small files.
+const SEEKING_BUFFER: usize = 16 * 1024;
 
 /// Walks one layer blob stored in a file: sniffs its compression, inflates it, and checks
 /// its digest while reading when `blob.verify` is set.
@@ -394,7 +398,7 @@ pub fn walk_blob(
         (Compression::None, None) => {
             // Uncompressed and trusted: seek over bodies, keep every file addressable.
             let addressable = Addressable { path: blob.path.clone(), base: blob.offset };
-            let reader = Seeking(BufReader::with_capacity(64 * 1024, region));
+            let reader = Seeking(BufReader::with_capacity(SEEKING_BUFFER, region));
             walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
         }
         (compression, None) => {

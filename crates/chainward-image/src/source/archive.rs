@@ -32,7 +32,7 @@ impl ArchiveIndex {
     pub(crate) fn open(path: &Path) -> Result<Self, SourceError> {
         let file = File::open(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-        let mut tar = TarReader::new(Seeking(BufReader::with_capacity(64 * 1024, file)), len.max(1024));
+        let mut tar = TarReader::new(Seeking(BufReader::with_capacity(16 * 1024, file)), len.max(1024));
         let mut members = BTreeMap::new();
         while let Some(e) =
             tar.next_entry().map_err(|source| SourceError::Archive { path: path.to_path_buf(), source })?

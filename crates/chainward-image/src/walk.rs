@@ -394,6 +394,7 @@ pub fn walk_blob(
         return Err(WalkError::UnsupportedDigest { layer: layer_name.to_owned(), algorithm: d.algorithm().to_owned() });
     }
 
+    let blob_path = blob.path.display().to_string();
     match (compression, &blob.verify) {
         (Compression::None, None) => {
             // Uncompressed and trusted: seek over bodies, keep every file addressable.
@@ -406,7 +407,7 @@ pub fn walk_blob(
             walk_compressed(
                 BufReader::with_capacity(READ_BUFFER, region),
                 compression,
-                blob,
+                &blob_path,
                 layer_name,
                 interest,
                 limits,
@@ -418,7 +419,7 @@ pub fn walk_blob(
             // when a core is free, and it covers every byte of the blob, including any after
             // the end of the compressed stream.
             let (reader, hasher) = PipedHasher::spawn(region);
-            let walked = walk_compressed(reader, compression, blob, layer_name, interest, limits, budget);
+            let walked = walk_compressed(reader, compression, &blob_path, layer_name, interest, limits, budget);
             let actual = hasher.finish().map_err(io_err)?;
             // A tampered blob often also breaks decompression: name the real cause first.
             if &actual != expected {
@@ -434,14 +435,13 @@ pub fn walk_blob(
 fn walk_compressed<R: BufRead>(
     reader: R,
     compression: Compression,
-    blob: &BlobFile,
+    path: &str,
     layer_name: &str,
     interest: &dyn Interest,
     limits: &Limits,
     budget: &Budget,
 ) -> Result<LayerIndex, WalkError> {
-    let path = blob.path.display().to_string();
-    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.clone(), source };
+    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.to_owned(), source };
     let decoder: Box<dyn Read + '_> = match compression {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
@@ -457,7 +457,7 @@ fn walk_compressed<R: BufRead>(
         budget,
         None,
     )?;
-    drain_after_end(&mut rest, layer_name, &path, limits, budget)?;
+    drain_after_end(&mut rest, layer_name, path, limits, budget)?;
     Ok(index)
 }
 
@@ -545,34 +545,11 @@ pub fn walk_reader<R: Read>(
     limits: &Limits,
     budget: &Budget,
 ) -> Result<LayerIndex, WalkError> {
-    use std::io::BufRead;
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: layer_name.to_owned(), source };
     let mut buffered = BufReader::with_capacity(READ_BUFFER, reader);
     let head = buffered.fill_buf().map_err(io_err)?;
     let compression = Compression::sniff(&head[..head.len().min(4)]);
-    let index = match compression {
-        Compression::None => walk_tar(Streaming(buffered), layer_name, interest, limits, budget, None)?.0,
-        Compression::Gzip => {
-            let dec = BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(buffered));
-            let (index, Streaming(mut rest)) = walk_tar(Streaming(dec), layer_name, interest, limits, budget, None)?;
-            drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
-            index
-        }
-        Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?;
-            let (index, Streaming(mut rest)) = walk_tar(
-                Streaming(BufReader::with_capacity(READ_BUFFER, dec)),
-                layer_name,
-                interest,
-                limits,
-                budget,
-                None,
-            )?;
-            drain_after_end(&mut rest, layer_name, layer_name, limits, budget)?;
-            index
-        }
-    };
-    Ok(index)
+    walk_compressed(buffered, compression, layer_name, layer_name, interest, limits, budget)
 }
 
 /// Inflates whatever follows the tar's end-of-archive marker to its end, so that a

@@ -71,7 +71,8 @@
 //!     SPDX expressions or free text);
 //!   - `supplier` (string|null): vendor or maintainer as recorded, e.g. `Name <email>`;
 //!   - `locations` (array): evidence, each `path` (string, absolute in the image) and `layer`
-//!     (string|null, digest of the layer blob that last wrote the file).
+//!     (string|null, digest of the layer that introduced the package: for a package database
+//!     rewritten by later layers, the oldest layer of the unbroken run of versions listing it).
 
 use serde::{Deserialize, Serialize};
 

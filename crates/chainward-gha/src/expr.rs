@@ -507,22 +507,42 @@ impl Expr {
         let mut todo = vec![self];
         while let Some(e) = todo.pop() {
             out.push(e);
-            match &e.kind {
-                ExprKind::Property { base, .. } => todo.push(base),
-                ExprKind::Index { base, index } => {
-                    todo.push(index);
-                    todo.push(base);
-                }
-                ExprKind::Call { args, .. } => todo.extend(args.iter().rev()),
-                ExprKind::Not(inner) => todo.push(inner),
-                ExprKind::Binary { left, right, .. } => {
-                    todo.push(right);
-                    todo.push(left);
-                }
-                _ => {}
-            }
+            push_children(e, &mut todo);
         }
         out
+    }
+
+    /// How many sub-expressions match `pred`, not looking inside a match: the outermost
+    /// matches only, each counted once (e.g. `toJSON(secrets)` for overprovisioned-secrets).
+    pub fn count_outermost(&self, pred: impl Fn(&Expr) -> bool) -> usize {
+        let mut n = 0;
+        let mut todo = vec![self];
+        while let Some(e) = todo.pop() {
+            if pred(e) {
+                n += 1;
+            } else {
+                push_children(e, &mut todo);
+            }
+        }
+        n
+    }
+}
+
+/// Pushes the direct children of `e` so that they pop in source order.
+fn push_children<'a>(e: &'a Expr, todo: &mut Vec<&'a Expr>) {
+    match &e.kind {
+        ExprKind::Property { base, .. } => todo.push(base),
+        ExprKind::Index { base, index } => {
+            todo.push(index);
+            todo.push(base);
+        }
+        ExprKind::Call { args, .. } => todo.extend(args.iter().rev()),
+        ExprKind::Not(inner) => todo.push(inner),
+        ExprKind::Binary { left, right, .. } => {
+            todo.push(right);
+            todo.push(left);
+        }
+        _ => {}
     }
 }
 

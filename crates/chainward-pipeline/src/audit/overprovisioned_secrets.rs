@@ -25,37 +25,18 @@ fn is_secrets(e: &Expr) -> bool {
 /// How many over-broad uses one expression holds (zizmor's recursion: a match is not
 /// searched further inside).
 fn count(e: &Expr) -> usize {
-    let mut n = 0;
-    let mut todo = vec![e];
-    while let Some(x) = todo.pop() {
-        match &x.kind {
-            ExprKind::Call { name, args } if name.eq_ignore_ascii_case("tojson") && args.iter().any(is_secrets) => {
-                n += 1
-            }
-            ExprKind::Call { args, .. } => todo.extend(args),
-            ExprKind::Index { base, index }
-                if is_secrets(base)
-                    && !matches!(
-                        index.kind,
-                        ExprKind::String(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null | ExprKind::Star
-                    ) =>
-            {
-                n += 1
-            }
-            ExprKind::Index { base, index } => {
-                todo.push(base);
-                todo.push(index);
-            }
-            ExprKind::Property { base, .. } => todo.push(base),
-            ExprKind::Not(inner) => todo.push(inner),
-            ExprKind::Binary { left, right, .. } => {
-                todo.push(left);
-                todo.push(right);
-            }
-            _ => {}
+    e.count_outermost(|x| match &x.kind {
+        ExprKind::Call { name, args } => name.eq_ignore_ascii_case("tojson") && args.iter().any(is_secrets),
+        // `secrets[expr]` with a computed index can reach any secret.
+        ExprKind::Index { base, index } => {
+            is_secrets(base)
+                && !matches!(
+                    index.kind,
+                    ExprKind::String(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null | ExprKind::Star
+                )
         }
-    }
-    n
+        _ => false,
+    })
 }
 
 impl Audit for OverprovisionedSecrets {

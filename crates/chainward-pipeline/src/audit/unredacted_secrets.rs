@@ -19,30 +19,10 @@ static INFO: AuditInfo = AuditInfo {
 pub(super) struct UnredactedSecrets;
 
 fn count(e: &Expr) -> usize {
-    let mut n = 0;
-    let mut todo = vec![e];
-    while let Some(x) = todo.pop() {
-        match &x.kind {
-            ExprKind::Call { name, args }
-                if name.eq_ignore_ascii_case("fromjson") && args.iter().any(|a| a.context_child_of("secrets")) =>
-            {
-                n += 1
-            }
-            ExprKind::Call { args, .. } => todo.extend(args),
-            ExprKind::Index { base, index } => {
-                todo.push(base);
-                todo.push(index);
-            }
-            ExprKind::Property { base, .. } => todo.push(base),
-            ExprKind::Not(inner) => todo.push(inner),
-            ExprKind::Binary { left, right, .. } => {
-                todo.push(left);
-                todo.push(right);
-            }
-            _ => {}
-        }
-    }
-    n
+    e.count_outermost(|x| {
+        matches!(&x.kind, ExprKind::Call { name, args }
+            if name.eq_ignore_ascii_case("fromjson") && args.iter().any(|a| a.context_child_of("secrets")))
+    })
 }
 
 impl Audit for UnredactedSecrets {

@@ -72,6 +72,27 @@ pub fn read_tsv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         .collect()
 }
 
+/// One OS package of `../shared/images/expected/NAME.os-packages.tsv`: name, version, source
+/// name, source version (empty for apk, whose origin has no version of its own), arch.
+pub type ExpectedOsPackage = (String, String, String, String, String);
+
+/// Reads `../shared/images/expected/NAME.os-packages.tsv` (dpkg or apk columns).
+pub fn expected_os_packages(shared: &Path, name: &str) -> std::collections::BTreeSet<ExpectedOsPackage> {
+    read_tsv(&shared.join(format!("images/expected/{name}.os-packages.tsv")))
+        .into_iter()
+        .map(|r| match r.get("origin") {
+            Some(origin) => (r["name"].clone(), r["version"].clone(), origin.clone(), String::new(), r["arch"].clone()),
+            None => (
+                r["name"].clone(),
+                r["version"].clone(),
+                r["source"].clone(),
+                r["source_version"].clone(),
+                r["arch"].clone(),
+            ),
+        })
+        .collect()
+}
+
 /// A loopback `docker-registry` holding every corpus tag, started with
 /// `../shared/images/registry.sh` on a free port and stopped (storage deleted) on drop.
 pub struct LoopbackRegistry {

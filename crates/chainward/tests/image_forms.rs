@@ -31,19 +31,7 @@ fn sbom_json(target: &str, extra: &[&str]) -> Value {
 
 /// (name, version, source, source version or "", arch) from the expected TSV.
 fn expected(shared: &Path, name: &str) -> BTreeSet<PackageRow> {
-    let rows = chainward_testkit::read_tsv(&shared.join(format!("images/expected/{name}.os-packages.tsv")));
-    rows.into_iter()
-        .map(|r| match r.get("origin") {
-            Some(origin) => (r["name"].clone(), r["version"].clone(), origin.clone(), String::new(), r["arch"].clone()),
-            None => (
-                r["name"].clone(),
-                r["version"].clone(),
-                r["source"].clone(),
-                r["source_version"].clone(),
-                r["arch"].clone(),
-            ),
-        })
-        .collect()
+    chainward_testkit::expected_os_packages(shared, name)
 }
 
 fn reported(sbom: &Value) -> BTreeSet<PackageRow> {

@@ -51,22 +51,6 @@ fn trivy_rows(file: &Path) -> (BTreeSet<Row>, BTreeSet<String>) {
     (rows, names)
 }
 
-fn expected_rows(file: &Path) -> BTreeSet<Row> {
-    chainward_testkit::read_tsv(file)
-        .into_iter()
-        .map(|r| match r.get("origin") {
-            Some(o) => (r["name"].clone(), r["version"].clone(), o.clone(), String::new(), r["arch"].clone()),
-            None => (
-                r["name"].clone(),
-                r["version"].clone(),
-                r["source"].clone(),
-                r["source_version"].clone(),
-                r["arch"].clone(),
-            ),
-        })
-        .collect()
-}
-
 #[test]
 fn trivy_agrees_with_the_expected_lists() {
     let Some(shared) = chainward_testkit::shared_dir() else { return };
@@ -80,7 +64,7 @@ fn trivy_agrees_with_the_expected_lists() {
     ];
     for name in names {
         let (trivy, _) = trivy_rows(&shared.join(format!("images/trivy-baseline/{name}.trivy.json")));
-        let expected = expected_rows(&shared.join(format!("images/expected/{name}.os-packages.tsv")));
+        let expected = chainward_testkit::expected_os_packages(&shared, name);
         // Trivy records the source epoch only when the Source: field carries no version of its
         // own, so a source version written without its epoch (util-linux for bsdutils) is
         // equal in both once the epoch-less form is compared.

@@ -1,6 +1,6 @@
 //! The physical limit of reading an image's layers: inflate the given gzip blobs with the
-//! same decoder chainward uses (flate2 on zlib-rs), on as many threads as there are cores,
-//! largest first, and write nothing. Used by `bench/sbom.sh` to show how close `chainward
+//! same decoder chainward uses for digest-verified blobs (zlib-rs, gzip CRC left out), on as
+//! many threads as there are cores, largest first, and write nothing. Used by `bench/sbom.py` to show how close `chainward
 //! sbom` comes to the cost of decompression alone.
 //!
 //! `cargo run --release -p chainward-image --example inflate_limit -- BLOB...`
@@ -12,7 +12,7 @@ use std::time::Instant;
 
 fn inflate(path: &str) -> u64 {
     let f = std::fs::File::open(path).expect("open blob");
-    let mut dec = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, f));
+    let mut dec = chainward_image::gzip::DigestVerifiedGzip::new(BufReader::with_capacity(256 * 1024, f));
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
     loop {

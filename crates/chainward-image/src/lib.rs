@@ -6,7 +6,9 @@
 //! asked for; the [`tree`] applies the layers in order with OCI whiteouts.
 #![deny(missing_docs)]
 
+pub mod gzip;
 pub mod manifest;
+mod pipe;
 pub mod reference;
 pub mod source;
 pub mod tar;

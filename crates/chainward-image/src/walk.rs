@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use chainward_model::Digest;
 use sha2::{Digest as _, Sha256};
 
+use crate::gzip::DigestVerifiedGzip;
 use crate::manifest::Compression;
+use crate::pipe;
 use crate::source::BlobFile;
 use crate::tar::{EntryType, Seeking, SkipRead, Streaming, TarError, TarReader};
 use crate::tree::{Content, NodeKind};
@@ -404,22 +406,15 @@ pub fn walk_blob(
         }
         (compression, None) => {
             // Already verified (a registry download is hashed as it streams to disk).
-            walk_compressed(
-                BufReader::with_capacity(READ_BUFFER, region),
-                compression,
-                &blob_path,
-                layer_name,
-                interest,
-                limits,
-                budget,
-            )
+            let reader = BufReader::with_capacity(READ_BUFFER, region);
+            walk_verified(reader, compression, &blob_path, layer_name, interest, limits, budget)
         }
         (compression, Some(expected)) => {
             // Hash on a second thread while this one inflates: the digest costs no wall time
             // when a core is free, and it covers every byte of the blob, including any after
             // the end of the compressed stream.
-            let (reader, hasher) = PipedHasher::spawn(region);
-            let walked = walk_compressed(reader, compression, &blob_path, layer_name, interest, limits, budget);
+            let (reader, hasher) = pipe::spawn(region, BlobHasher(Sha256::new()));
+            let walked = walk_verified(reader, compression, &blob_path, layer_name, interest, limits, budget);
             let actual = hasher.finish().map_err(io_err)?;
             // A tampered blob often also breaks decompression: name the real cause first.
             if &actual != expected {
@@ -430,7 +425,38 @@ pub fn walk_blob(
     }
 }
 
-/// Inflates (or not) and walks one layer stream, then reads the stream to its end so that
+/// Walks a compressed layer whose bytes are checked against its digest. Gzip's CRC is left
+/// out: the digest covers it (see [`crate::gzip`]).
+fn walk_verified<R: BufRead>(
+    reader: R,
+    compression: Compression,
+    path: &str,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerIndex, WalkError> {
+    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.to_owned(), source };
+    let decoder: Box<dyn Read + '_> = match compression {
+        Compression::Gzip => Box::new(DigestVerifiedGzip::new(reader)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
+        Compression::None => {
+            return Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0);
+        }
+    };
+    let (index, Streaming(mut rest)) = walk_tar(
+        Streaming(BufReader::with_capacity(READ_BUFFER, decoder)),
+        layer_name,
+        interest,
+        limits,
+        budget,
+        None,
+    )?;
+    drain_after_end(&mut rest, layer_name, path, limits, budget)?;
+    Ok(index)
+}
+
+/// Inflates (or not) and walks one layer stream that no digest checks (gzip's CRC does), then reads the stream to its end so that
 /// truncation or trailing garbage after the tar is an error, not silently ignored.
 fn walk_compressed<R: BufRead>(
     reader: R,
@@ -461,78 +487,16 @@ fn walk_compressed<R: BufRead>(
     Ok(index)
 }
 
-/// Reads a blob on its own thread, hashing every byte, and hands the bytes over in chunks.
-struct PipedHasher {
-    handle: std::thread::JoinHandle<io::Result<[u8; 32]>>,
-}
+/// Hashes the blob's bytes as they pass its reading stage.
+struct BlobHasher(Sha256);
 
-/// The consuming end of a [`PipedHasher`].
-struct PipeReader {
-    rx: std::sync::mpsc::Receiver<Vec<u8>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl PipedHasher {
-    fn spawn(mut region: FileRegion) -> (PipeReader, PipedHasher) {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-        let handle = std::thread::spawn(move || {
-            let mut hasher = Sha256::new();
-            let mut consumer_gone = false;
-            loop {
-                let mut buf = vec![0u8; READ_BUFFER];
-                let n = read_up_to(&mut region, &mut buf)?;
-                if n == 0 {
-                    return Ok(hasher.finalize().into());
-                }
-                buf.truncate(n);
-                hasher.update(&buf);
-                // After the walker stops (done or failed) keep hashing: the digest is still
-                // checked, and a mismatch is the better explanation of a failed walk.
-                if !consumer_gone && tx.send(buf).is_err() {
-                    consumer_gone = true;
-                }
-            }
-        });
-        (PipeReader { rx, chunk: Vec::new(), pos: 0 }, PipedHasher { handle })
+impl pipe::Observer for BlobHasher {
+    type Output = Digest;
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
-
-    fn finish(self) -> io::Result<Digest> {
-        match self.handle.join() {
-            Ok(result) => result.map(|bytes| Digest::sha256_from_bytes(&bytes)),
-            Err(_) => Err(io::Error::other("the blob reading thread panicked")),
-        }
-    }
-}
-
-impl Read for PipeReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = buf.len().min(available.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-/// Lets the decoder read straight from the received chunks, without another copy.
-impl BufRead for PipeReader {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(next) => {
-                    self.chunk = next;
-                    self.pos = 0;
-                }
-                // The sender is gone: end of blob (or a read error, reported by `finish`).
-                Err(_) => return Ok(&[]),
-            }
-        }
-        Ok(&self.chunk[self.pos..])
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.pos = (self.pos + amount).min(self.chunk.len());
+    fn finish(self) -> Digest {
+        Digest::sha256_from_bytes(&self.0.finalize().into())
     }
 }
 

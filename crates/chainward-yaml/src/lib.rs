@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 mod build;
+pub mod patch;
 mod route;
 
 pub use build::parse;
@@ -190,6 +191,19 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document over text that is not YAML (a Dockerfile, say): only its lines and
+    /// positions, with an empty root. Lets findings on such files share the position,
+    /// snippet and inline-ignore code of YAML ones.
+    pub fn from_text(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        if line_starts.last() == Some(&text.len()) && !text.is_empty() {
+            line_starts.pop();
+        }
+        let root = Node { kind: NodeKind::Scalar(String::new(), ScalarStyle::Plain), span: Span::default() };
+        Document { source: text.to_owned(), line_starts, root }
+    }
+
     /// The source text.
     pub fn source(&self) -> &str {
         &self.source

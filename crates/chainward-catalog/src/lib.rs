@@ -5,6 +5,7 @@
 //! tree. Problems with one file are warnings that name the file; the scan goes on.
 #![deny(missing_docs)]
 
+pub mod lang;
 pub mod os;
 pub mod os_release;
 mod provenance;
@@ -67,9 +68,17 @@ pub trait Cataloger: Sync {
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput;
 }
 
-/// The catalogers chainward runs by default.
+/// The catalogers chainward runs on images: package databases and installed packages.
+/// Lockfile catalogers (e.g. [`lang::python::PipRequirementsCataloger`]) are for source
+/// trees: in an image, what is installed is the evidence, and a lockfile there mostly repeats
+/// it (or lists dev dependencies that were never installed).
 pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
-    vec![Box::new(os::dpkg::DpkgCataloger), Box::new(os::apk::ApkCataloger), Box::new(os::rpmdb::RpmCataloger)]
+    vec![
+        Box::new(os::dpkg::DpkgCataloger),
+        Box::new(os::apk::ApkCataloger),
+        Box::new(os::rpmdb::RpmCataloger),
+        Box::new(lang::python::PythonInstalledCataloger),
+    ]
 }
 
 /// A set of catalogers, which is also the walk's [`Interest`].

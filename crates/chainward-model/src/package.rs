@@ -11,6 +11,22 @@ pub enum Ecosystem {
     Apk,
     /// RPM packages from the rpm database.
     Rpm,
+    /// Python distributions (PyPI).
+    Python,
+    /// JavaScript packages (npm, yarn, pnpm, bun).
+    Npm,
+    /// Rust crates.
+    Cargo,
+    /// Go modules (and the Go standard library, as `stdlib`).
+    Go,
+    /// Java archives and Maven/Gradle dependencies; the name is `groupId:artifactId`.
+    Maven,
+    /// Ruby gems.
+    Gem,
+    /// PHP Composer packages; the name is `vendor/package`.
+    Composer,
+    /// .NET NuGet packages.
+    Nuget,
 }
 
 impl Ecosystem {
@@ -20,6 +36,14 @@ impl Ecosystem {
             Self::Deb => "deb",
             Self::Apk => "apk",
             Self::Rpm => "rpm",
+            Self::Python => "pypi",
+            Self::Npm => "npm",
+            Self::Cargo => "cargo",
+            Self::Go => "golang",
+            Self::Maven => "maven",
+            Self::Gem => "gem",
+            Self::Composer => "composer",
+            Self::Nuget => "nuget",
         }
     }
 
@@ -37,6 +61,20 @@ pub struct SourcePackage {
     /// Source version, when it is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+}
+
+/// How a language package is required by the project that lists it, where the file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relationship {
+    /// The project itself (the root of a lockfile).
+    Root,
+    /// A workspace member of the project.
+    Workspace,
+    /// Required by the project directly.
+    Direct,
+    /// Required only through other packages.
+    Indirect,
 }
 
 /// Where a package was found: the evidence file and the layer that last wrote it.
@@ -78,6 +116,16 @@ pub struct Package {
     /// Evidence: where the package was read from.
     #[serde(default)]
     pub locations: Vec<Location>,
+    /// Language packages: direct or indirect, where the lockfile says (`None`: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<Relationship>,
+    /// Language packages: needed only to develop the project, not to run it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// Language packages: what this package depends on, as [`Package::key`]s of packages
+    /// found in the same file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl Package {
@@ -93,7 +141,15 @@ impl Package {
             licenses: Vec::new(),
             supplier: None,
             locations: Vec::new(),
+            relationship: None,
+            dev: false,
+            depends_on: Vec::new(),
         }
+    }
+
+    /// `name@version`: what [`Package::depends_on`] entries name.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.name, self.version)
     }
 
     /// The Package URL of this package in the given distro context.

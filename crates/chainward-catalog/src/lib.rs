@@ -81,6 +81,13 @@ pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
     ]
 }
 
+/// The catalogers for a source tree (`dir:`): the image set plus lockfile catalogers.
+pub fn source_tree_catalogers() -> Vec<Box<dyn Cataloger>> {
+    let mut all = default_catalogers();
+    all.push(Box::new(lang::python::PipRequirementsCataloger { options: Default::default() }));
+    all
+}
+
 /// A set of catalogers, which is also the walk's [`Interest`].
 pub struct CatalogerSet {
     catalogers: Vec<Box<dyn Cataloger>>,
@@ -92,7 +99,12 @@ impl CatalogerSet {
         Self { catalogers: default_catalogers() }
     }
 
-    /// A chosen set.
+    /// The source-tree set ([`source_tree_catalogers`]).
+    pub fn source_tree_set() -> Self {
+        Self { catalogers: source_tree_catalogers() }
+    }
+
+    /// A set of the given catalogers.
     pub fn new(catalogers: Vec<Box<dyn Cataloger>>) -> Self {
         Self { catalogers }
     }

@@ -64,3 +64,36 @@ fn base_images_have_no_application_packages() {
         assert_eq!(app_packages(&target), BTreeSet::new(), "{tag}");
     }
 }
+
+/// `dir:` on the source tree the app image was built from: the requirements files' pins.
+/// Trivy (`app-fs.trivy.json`) reads only files named exactly `requirements.txt`; chainward
+/// also reads `requirements-layer1.txt` (pip accepts any name, and Syft's pattern
+/// `*requirements*.txt` matches it too), so its 9 older pins — among them the vulnerable
+/// httplib2 0.11.3 — are reported with their own evidence path.
+#[test]
+fn dir_target_reads_the_requirements_files() {
+    let Some(shared) = chainward_testkit::shared_dir() else { return };
+    let app = shared.join("images/build/app");
+    let got = app_packages(&format!("dir:{}", app.display()));
+    let trivy: Value =
+        serde_json::from_slice(&std::fs::read(shared.join("images/trivy-baseline/app-fs.trivy.json")).unwrap()).unwrap();
+    let from_trivy: BTreeSet<(String, String)> = trivy["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Type"] == "pip")
+        .flat_map(|r| r["Packages"].as_array().unwrap())
+        .map(|p| (p["Name"].as_str().unwrap().to_owned(), p["Version"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(from_trivy.len(), 10);
+    let in_file = |file: &str| -> BTreeSet<(String, String)> {
+        got.iter()
+            .filter(|p| p.0 == "pypi" && p.3.ends_with(file))
+            .map(|p| (p.1.clone(), p.2.clone()))
+            .collect()
+    };
+    assert_eq!(in_file("/python/requirements.txt"), from_trivy);
+    let layer1 = in_file("/python/requirements-layer1.txt");
+    assert_eq!(layer1.len(), 9);
+    assert!(layer1.contains(&("httplib2".to_owned(), "0.11.3".to_owned())));
+}

@@ -82,6 +82,16 @@ pub enum Target {
     },
     /// An unpacked root filesystem.
     Rootfs(PathBuf),
+    /// A source tree (a repository checkout): read like a root filesystem, cataloged for its
+    /// lockfiles and manifests as well as for installed packages.
+    Dir(PathBuf),
+}
+
+impl Target {
+    /// Whether the target is a source tree, whose lockfiles are evidence of what is used.
+    pub fn is_source_tree(&self) -> bool {
+        matches!(self, Target::Dir(_))
+    }
 }
 
 /// Splits `PATH[:SUFFIX]` at the first `:` whose left side exists on disk (paths may not
@@ -118,7 +128,7 @@ impl Target {
                 let r = rest.strip_prefix("//").unwrap_or(rest);
                 if transport == "registry" && !s.starts_with("registry:") && looks_like_path(r) {
                     return Err(bad(
-                        "looks like a local path: name a transport (oci-layout:, oci-archive:, docker-archive:, rootfs:)",
+                        "looks like a local path: name a transport (oci-layout:, oci-archive:, docker-archive:, rootfs:, dir:)",
                     ));
                 }
                 Ok(Self::Registry(Reference::parse(r)?))
@@ -136,13 +146,14 @@ impl Target {
                 Ok(Self::DockerArchive { file, selector: sel.as_deref().map(docker_archive::Selector::parse) })
             }
             "rootfs" => Ok(Self::Rootfs(PathBuf::from(rest))),
+            "dir" => Ok(Self::Dir(PathBuf::from(rest))),
             _ => Err(bad("unknown transport")),
         }
     }
 }
 
 fn is_transport(t: &str) -> bool {
-    matches!(t, "registry" | "docker" | "oci-layout" | "oci" | "oci-archive" | "docker-archive" | "rootfs")
+    matches!(t, "registry" | "docker" | "oci-layout" | "oci" | "oci-archive" | "docker-archive" | "rootfs" | "dir")
 }
 
 fn looks_like_path(r: &str) -> bool {
@@ -323,7 +334,7 @@ fn load_image_inner(
     interest: &dyn Interest,
 ) -> Result<LoadedImage, SourceError> {
     let resolved = match target {
-        Target::Rootfs(dir) => {
+        Target::Rootfs(dir) | Target::Dir(dir) => {
             let tree = rootfs::load(dir, &opts.limits)?;
             let facts = ImageFacts { target: target_text.to_owned(), ..Default::default() };
             return Ok(LoadedImage { facts, tree, keep_alive: None });

@@ -1,4 +1,4 @@
-//! GitHub Actions models (workflows, actions, Dependabot configs) built over positioned YAML,
+//! GitHub Actions models (workflows, actions, Dependabot and pre-commit configs) built over positioned YAML,
 //! and a real parser for `${{ }}` expressions.
 //!
 //! ```
@@ -11,13 +11,17 @@
 //! ```
 #![deny(missing_docs)]
 
+mod eval;
 mod expr;
 mod model;
+mod pre_commit;
 mod uses;
 
+pub use eval::{Value, if_statically_false};
 pub use expr::{
     BinOp, ContextPart, Expr, ExprError, ExprKind, ExpressionSpan, MAX_CHAIN, MAX_DEPTH, find_expressions,
     parse_expression, whole_expression,
 };
 pub use model::{Action, Dependabot, Expansion, Job, ModelError, Step, Workflow};
+pub use pre_commit::{PreCommitConfig, PreCommitRepo, RemoteRepo};
 pub use uses::{DockerImage, RepositoryUses, Uses};

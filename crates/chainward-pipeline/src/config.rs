@@ -179,6 +179,14 @@ pub struct Config {
     pub secrets_outside_env_allow: BTreeSet<String>,
     /// `forbidden-uses`: the allow or deny list; the audit is silent without one.
     pub forbidden_uses: Option<ForbiddenUses>,
+    /// `known-compromised-action`: advisories beyond the bundled ones (filled by the caller,
+    /// e.g. from `--advisories DIR`; [`Config::parse`] does no IO).
+    pub action_advisories: crate::ActionAdvisories,
+    /// `known-compromised-action`: the `advisories` directory named in the config file, as
+    /// written (the caller resolves it against the config file's directory and loads it).
+    pub action_advisories_dir: Option<String>,
+    /// `known-vulnerable-actions`: GHSA ids (upper-case) accepted after review.
+    pub known_vulnerable_actions_allow: BTreeSet<String>,
 }
 
 /// The `forbidden-uses` list: either only these are allowed, or these are denied.
@@ -199,6 +207,9 @@ impl Default for Config {
             // GITHUB_TOKEN is minted per run and scoped by `permissions:`, not a stored secret.
             secrets_outside_env_allow: BTreeSet::from(["github_token".to_owned()]),
             forbidden_uses: None,
+            action_advisories: crate::ActionAdvisories::default(),
+            action_advisories_dir: None,
+            known_vulnerable_actions_allow: BTreeSet::new(),
         }
     }
 }
@@ -364,6 +375,29 @@ impl Config {
                             },
                         },
                         "config" if id == "forbidden-uses" => parse_forbidden(ev, &mut config, &mut problems),
+                        "config" if id == "known-compromised-action" => match ev.get("advisories") {
+                            None => {}
+                            Some(d) => match d.as_str().filter(|s| !s.trim().is_empty()) {
+                                Some(dir) => config.action_advisories_dir = Some(dir.to_owned()),
+                                None => problems.push(wrong("advisories", "a directory of OSV records", d)),
+                            },
+                        },
+                        "config" if id == "known-vulnerable-actions" => match ev.get("allow") {
+                            None => {}
+                            Some(list) => match list.as_sequence() {
+                                Some(items) => {
+                                    for item in items {
+                                        match item.as_str() {
+                                            Some(ghsa) => {
+                                                config.known_vulnerable_actions_allow.insert(ghsa.to_ascii_uppercase());
+                                            }
+                                            None => problems.push(wrong("allow", "a list of GHSA ids", item)),
+                                        }
+                                    }
+                                }
+                                None => problems.push(wrong("allow", "a list of GHSA ids", list)),
+                            },
+                        },
                         "config" => {}
                         other => problems.push(ConfigProblem::UnknownKey {
                             key: other.into(),

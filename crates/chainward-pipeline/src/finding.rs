@@ -43,6 +43,21 @@ pub enum Persona {
     Auditor,
 }
 
+/// A fix: edits of the finding's file, safe to apply without review (`--fix`). Only fixes
+/// that keep the file's meaning apart from the flaw are offered; the edits are checked again
+/// when applied (the result must parse and change nothing outside `changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What the fix does, in a few words.
+    pub title: String,
+    /// Byte-range edits of the original source.
+    #[serde(skip)]
+    pub edits: Vec<chainward_yaml::patch::Edit>,
+    /// The routes whose values the edits may change or add.
+    #[serde(skip)]
+    pub changes: Vec<Route>,
+}
+
 /// Where a finding points: the file, the symbolic route and the concrete span.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
@@ -85,6 +100,8 @@ pub struct Finding {
     /// (zizmor's "hidden" locations, e.g. the whole step for `unpinned-uses`).
     #[serde(skip)]
     pub ignore_lines: Vec<(usize, usize)>,
+    /// Fixes that would make the finding go away (applied by `--fix`).
+    pub fixes: Vec<Fix>,
 }
 
 /// What part of a routed node a location covers.
@@ -100,6 +117,9 @@ pub enum Focus {
     Text(String),
     /// Like [`Focus::Text`], the `nth` (0-based) occurrence.
     TextAt(String, usize),
+    /// A byte range of the source, for inputs without YAML routes (Dockerfiles); the
+    /// route is ignored.
+    Bytes(usize, usize),
 }
 
 /// A location as an audit states it: symbolic, with an annotation.
@@ -118,6 +138,12 @@ impl Spot {
     pub fn new(route: Route, focus: Focus, annotation: impl Into<String>) -> Self {
         Spot { route, focus, annotation: annotation.into() }
     }
+
+    /// A location at a byte range of the source (inputs that are not YAML, such as
+    /// Dockerfiles); its route is empty.
+    pub fn bytes(range: std::ops::Range<usize>, annotation: impl Into<String>) -> Self {
+        Spot { route: Route::root(), focus: Focus::Bytes(range.start, range.end), annotation: annotation.into() }
+    }
 }
 
 /// A finding as an audit states it, before spans are known.
@@ -135,12 +161,22 @@ pub struct Draft {
     pub related: Vec<Spot>,
     /// Locations not shown, where an inline ignore comment still applies.
     pub hidden: Vec<Spot>,
+    /// Fixes, edits of the same file.
+    pub fixes: Vec<Fix>,
 }
 
 impl Draft {
     /// A regular-persona draft.
     pub fn new(severity: Severity, confidence: Confidence, primary: Spot) -> Self {
-        Draft { severity, confidence, persona: Persona::Regular, primary, related: Vec::new(), hidden: Vec::new() }
+        Draft {
+            severity,
+            confidence,
+            persona: Persona::Regular,
+            primary,
+            related: Vec::new(),
+            hidden: Vec::new(),
+            fixes: Vec::new(),
+        }
     }
 
     /// Sets the persona.
@@ -158,6 +194,12 @@ impl Draft {
     /// Adds a related location.
     pub fn related(mut self, spot: Spot) -> Self {
         self.related.push(spot);
+        self
+    }
+
+    /// Offers a fix.
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fixes.push(fix);
         self
     }
 }
@@ -207,6 +249,7 @@ impl<'a> Sink<'a> {
             primary,
             related,
             ignore_lines,
+            fixes: draft.fixes,
         });
     }
 
@@ -222,6 +265,9 @@ impl<'a> Sink<'a> {
             },
             Focus::Text(needle) => value.map(|n| text_span(self.doc, n.span, needle, 0).unwrap_or(n.span)),
             Focus::TextAt(needle, nth) => value.map(|n| text_span(self.doc, n.span, needle, *nth).unwrap_or(n.span)),
+            Focus::Bytes(start, end) => {
+                Some(Span { start: self.doc.pos_at(*start), end: self.doc.pos_at((*end).max(*start)) })
+            }
         }
         .unwrap_or_default();
         Location {

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use chainward_gha::{Action, Dependabot, ModelError, Workflow};
+use chainward_gha::{Action, Dependabot, ModelError, PreCommitConfig, Workflow};
 use chainward_yaml::{Document, Limits, YamlError};
+
+use crate::dockerfile::{self, Dockerfile, DockerfileError};
 
 /// What kind of file an input is.
 #[derive(Debug, Clone)]
@@ -14,6 +16,10 @@ pub enum InputKind {
     Action(Action),
     /// A Dependabot configuration.
     Dependabot(Dependabot),
+    /// A pre-commit configuration (`.pre-commit-config.yaml`).
+    PreCommit(PreCommitConfig),
+    /// A Dockerfile (or Containerfile).
+    Dockerfile(Box<Dockerfile>),
 }
 
 /// A loaded input.
@@ -32,6 +38,8 @@ impl Input {
             InputKind::Workflow(w) => &w.doc,
             InputKind::Action(a) => &a.doc,
             InputKind::Dependabot(d) => &d.doc,
+            InputKind::PreCommit(p) => &p.doc,
+            InputKind::Dockerfile(d) => &d.text,
         }
     }
 }
@@ -65,6 +73,14 @@ pub enum InputError {
         /// The error.
         source: ModelError,
     },
+    /// The Dockerfile is malformed or over a limit.
+    #[error("{file}: {source}")]
+    Dockerfile {
+        /// The file.
+        file: String,
+        /// The error.
+        source: DockerfileError,
+    },
     /// A file whose kind cannot be told from its name or content.
     #[error("{file}: not a workflow, action.yml or dependabot.yml")]
     Unrecognized {
@@ -83,6 +99,7 @@ fn file_name(path: &Path) -> &str {
 enum Guess {
     Action,
     Dependabot,
+    PreCommit,
     Workflow,
     ByContent,
 }
@@ -91,6 +108,8 @@ fn guess(path: &Path) -> Guess {
     match file_name(path) {
         "action.yml" | "action.yaml" => Guess::Action,
         "dependabot.yml" | "dependabot.yaml" => Guess::Dependabot,
+        // pre-commit reads `.pre-commit-config.yaml`; zizmor also takes the `.yml` spelling.
+        ".pre-commit-config.yaml" | ".pre-commit-config.yml" if !is_under_workflows(path) => Guess::PreCommit,
         _ if is_under_workflows(path) => Guess::Workflow,
         _ => Guess::ByContent,
     }
@@ -102,14 +121,32 @@ fn is_under_workflows(path: &Path) -> bool {
         && parent.and_then(Path::parent).and_then(|p| p.file_name()).is_some_and(|n| n == ".github")
 }
 
+/// Is this the name of a Dockerfile? `Dockerfile`, `Containerfile`, `*.Dockerfile`,
+/// `*.dockerfile` and `Dockerfile.*`, but not BuildKit's per-Dockerfile ignore file
+/// `Dockerfile.dockerignore`.
+pub fn is_dockerfile_name(path: &Path) -> bool {
+    let name = file_name(path);
+    !name.ends_with(".dockerignore")
+        && (matches!(name, "Dockerfile" | "Containerfile")
+            || name.ends_with(".Dockerfile")
+            || name.ends_with(".dockerfile")
+            || name.strip_prefix("Dockerfile.").is_some_and(|rest| !rest.is_empty()))
+}
+
 /// Loads one file given its bytes.
 pub fn load(file: &str, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Input, InputError> {
+    if is_dockerfile_name(path) {
+        let parsed = dockerfile::parse(bytes, &dockerfile::Limits::default())
+            .map_err(|source| InputError::Dockerfile { file: file.into(), source })?;
+        return Ok(Input { file: file.to_owned(), kind: InputKind::Dockerfile(Box::new(parsed)) });
+    }
     let doc = chainward_yaml::parse(bytes, limits).map_err(|source| InputError::Yaml { file: file.into(), source })?;
     let model = |kind, source| InputError::Model { file: file.into(), kind, source };
     let kind = match guess(path) {
         Guess::Action => InputKind::Action(Action::new(doc).map_err(|e| model("action", e))?),
         Guess::Dependabot => InputKind::Dependabot(Dependabot::new(doc).map_err(|e| model("Dependabot config", e))?),
         Guess::Workflow => InputKind::Workflow(Workflow::new(doc).map_err(|e| model("workflow", e))?),
+        Guess::PreCommit => InputKind::PreCommit(PreCommitConfig::new(doc).map_err(|e| model("pre-commit config", e))?),
         Guess::ByContent if doc.root.get("jobs").is_some() => {
             InputKind::Workflow(Workflow::new(doc).map_err(|e| model("workflow", e))?)
         }
@@ -130,6 +167,11 @@ pub fn load_path(path: &Path, limits: &Limits) -> Result<Input, InputError> {
     let file = path.strip_prefix(".").unwrap_or(path).display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| InputError::Io { file: file.clone(), source })?;
     // Refuse before reading, so a huge file costs no memory.
+    let max = dockerfile::Limits::default().max_bytes;
+    if is_dockerfile_name(path) && meta.len() > max as u64 {
+        let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        return Err(InputError::Dockerfile { file, source: DockerfileError::TooLarge { size, max } });
+    }
     if meta.len() > limits.max_bytes as u64 {
         let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
         return Err(InputError::Yaml { file, source: YamlError::TooLarge { size, max: limits.max_bytes } });
@@ -140,7 +182,9 @@ pub fn load_path(path: &Path, limits: &Limits) -> Result<Input, InputError> {
 
 /// The files a directory holds the way a repository lays them out (sorted):
 /// `.github/workflows/*.{yml,yaml}`, `action.{yml,yaml}` anywhere but inside hidden or
-/// vendored folders, and `.github/dependabot.{yml,yaml}`. A file path is returned as is.
+/// vendored folders, `.github/dependabot.{yml,yaml}` and `.pre-commit-config.{yaml,yml}` at the
+/// root, and Dockerfiles ([`is_dockerfile_name`]) anywhere actions are looked for. A file path
+/// is returned as is.
 pub fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     let io = |source| InputError::Io { file: path.display().to_string(), source };
     if !path.is_dir() {
@@ -164,6 +208,13 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
             out.push(p);
         }
     }
+    // pre-commit reads its config from the repository root only.
+    for name in [".pre-commit-config.yaml", ".pre-commit-config.yml"] {
+        let p = path.join(name);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
     // Actions: an explicit stack (no recursion), skipping hidden and dependency folders.
     let mut todo = vec![path.to_path_buf()];
     let mut visited = 0usize;
@@ -181,7 +232,7 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
                 if !name.starts_with('.') && name != "node_modules" && name != "target" {
                     todo.push(p);
                 }
-            } else if ft.is_file() && matches!(name, "action.yml" | "action.yaml") {
+            } else if ft.is_file() && (matches!(name, "action.yml" | "action.yaml") || is_dockerfile_name(&p)) {
                 out.push(p);
             }
         }

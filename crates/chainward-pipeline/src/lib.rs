@@ -12,20 +12,29 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod action_advisories;
 pub mod audit;
 mod config;
+pub mod dockerfile;
 mod expressions;
 mod filter;
 mod finding;
+mod fix;
+#[cfg(feature = "online")]
+pub mod github;
 mod input;
 mod shell_words;
 
-pub use audit::{Audit, AuditInfo, StepParent, all_audits, registry};
+pub use action_advisories::{ActionAdvisories, ActionAdvisory, AdvisoryError, Exposure, ExposureKind};
+#[cfg(feature = "online")]
+pub use audit::online_registry;
+pub use audit::{Audit, AuditInfo, ONLINE_AUDITS, StepParent, all_audits, registry};
 pub use config::{Config, ConfigError, ConfigProblem, ForbiddenUses, UnpinnedUsesPolicies, UsesPattern, UsesPolicy};
 pub use expressions::{ExpressionSite, contexts, expression_sites, expression_sites_under};
 pub use filter::{Filter, Hidden};
-pub use finding::{Confidence, Draft, Finding, Focus, Location, Persona, Severity, Sink, Spot};
-pub use input::{Input, InputError, InputKind, discover, load, load_path};
+pub use finding::{Confidence, Draft, Finding, Fix, Focus, Location, Persona, Severity, Sink, Spot};
+pub use fix::{FixError, FixedFile, fix_file};
+pub use input::{Input, InputError, InputKind, discover, is_dockerfile_name, load, load_path};
 
 /// Every audit id the pipeline command will offer (from the issue's list); ids not yet in
 /// the registry are accepted in config files and named by `explain` as not implemented.
@@ -71,6 +80,21 @@ pub const PLANNED_AUDITS: &[&str] = &[
     "known-vulnerable-actions",
     "ref-confusion",
     "stale-action-refs",
+    "known-compromised-action",
+    "docker-base-untagged",
+    "docker-base-latest",
+    "docker-base-tag-only",
+    "docker-unpinned-apt",
+    "docker-apt-lists-kept",
+    "docker-apt-install-recommends",
+    "docker-unpinned-pip",
+    "docker-unpinned-npm",
+    "docker-unpinned-apk",
+    "docker-apk-cache-kept",
+    "docker-add-instead-of-copy",
+    "docker-pipe-without-pipefail",
+    "remote-script-pipe-to-shell",
+    "remote-add-without-checksum",
 ];
 
 /// The result of a run: shown findings (sorted by file, line, id) and what was hidden.
@@ -97,6 +121,8 @@ pub fn audit_input(input: &Input, audits: &[Box<dyn Audit>], config: &Config) ->
             InputKind::Workflow(w) => a.workflow(w, &mut sink),
             InputKind::Action(x) => a.action(x, &mut sink),
             InputKind::Dependabot(d) => a.dependabot(d, &mut sink),
+            InputKind::PreCommit(p) => a.pre_commit(p, &mut sink),
+            InputKind::Dockerfile(d) => a.dockerfile(d, &mut sink),
         }
         out.extend(sink.into_findings());
     }
@@ -105,10 +131,14 @@ pub fn audit_input(input: &Input, audits: &[Box<dyn Audit>], config: &Config) ->
 
 /// Audits inputs and filters the findings in one place.
 pub fn audit(inputs: &[Input], config: &Config, filter: &Filter) -> Report {
-    let audits = registry(config);
+    audit_with(inputs, &registry(config), config, filter)
+}
+
+/// Like [`audit`], with the audits given (e.g. [`registry`] plus the online audits).
+pub fn audit_with(inputs: &[Input], audits: &[Box<dyn Audit>], config: &Config, filter: &Filter) -> Report {
     let mut report = Report::default();
     for input in inputs {
-        for f in audit_input(input, &audits, config) {
+        for f in audit_input(input, audits, config) {
             match filter.decide(&f, input.doc()) {
                 None => report.findings.push(f),
                 Some(Hidden::Suppressed) => report.suppressed += 1,

@@ -3,21 +3,24 @@
 //! persona of the rows (pedantic), gives exactly the findings of zizmor's crater snapshots for
 //! every implemented audit — the listed count and lines, and nothing where no row is listed.
 //!
-//! The snapshots were taken online; the offline audits do not depend on that. Rows of audits
-//! not implemented yet (online ones such as ref-version-mismatch) are counted and printed,
-//! never passed.
+//! The snapshots were taken online; the offline audits do not depend on that. Rows of the
+//! online audits (ref-version-mismatch here) need GitHub's answers for every action these
+//! repositories use, which this machine cannot fetch and the loopback fixtures do not hold:
+//! they are counted and printed as not checked, never passed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chainward_pipeline::{Config, Filter, Persona, all_audits, audit, discover, load_path};
+use chainward_pipeline::{Config, Filter, ONLINE_AUDITS, Persona, audit, discover, load_path, registry};
 
 #[test]
 fn real_world_sets_match_the_crater_snapshots() {
     let Some(shared) = chainward_testkit::shared_dir() else { return };
     let root = shared.join("corpus/workflows/real-world");
     let rows = chainward_testkit::read_tsv(&root.join("cases.tsv"));
-    let implemented: BTreeSet<&str> = all_audits().iter().map(|a| a.id).collect();
+    let audits = registry(&Config::default());
+    let implemented: BTreeSet<&str> = audits.iter().map(|a| a.info().id).collect();
+    let online: BTreeSet<&str> = ONLINE_AUDITS.iter().map(|a| a.id).collect();
 
     // (case, input, audit) → expected lines.
     let mut expected: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
@@ -26,7 +29,8 @@ fn real_world_sets_match_the_crater_snapshots() {
         assert_eq!(row["persona"], "pedantic", "every crater row is a pedantic run");
         let id = row["audit"].clone();
         if !implemented.contains(id.as_str()) {
-            not_implemented.push(format!("{} {} {id}", row["case"], row["input"]));
+            let why = if online.contains(id.as_str()) { "online audit, not checked offline" } else { "not implemented" };
+            not_implemented.push(format!("{} {} {id}: {why}", row["case"], row["input"]));
             continue;
         }
         let mut lines: Vec<usize> = row["lines"].split(',').map(|l| l.trim().parse().unwrap()).collect();
@@ -66,9 +70,9 @@ fn real_world_sets_match_the_crater_snapshots() {
     }
     assert!(expected.is_empty(), "rows whose input the search did not find: {expected:?}");
     println!("(input, implemented audit) pairs checked: {checked}");
-    println!("rows for audits not implemented yet: {}", not_implemented.len());
+    println!("rows not checked: {}", not_implemented.len());
     for row in &not_implemented {
-        println!("  not yet implemented: {row}");
+        println!("  {row}");
     }
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }

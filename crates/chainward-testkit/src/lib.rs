@@ -7,6 +7,8 @@
 #![deny(missing_docs)]
 #![allow(clippy::print_stderr, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -110,7 +110,10 @@ pub fn set_entry(doc: &Document, mapping: &Route, key: &str, value: &Value) -> R
     let node = doc.resolve(mapping).ok_or_else(|| PatchError::NotFound { route: mapping.to_string() })?;
     let NodeKind::Mapping(map) = &node.kind else { return Err(unsupported("not a mapping")) };
     let src = doc.source();
-    let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    // The file's line break, from its first line (not a scan of the whole file: a fix is
+    // computed per finding, and a large file can have thousands).
+    let first_line_text = src.get(..doc.line_start(2)).unwrap_or(src);
+    let newline = if first_line_text.ends_with("\r\n") { "\r\n" } else { "\n" };
     let flow = src.get(node.span.start.byte..).is_some_and(|s| s.starts_with('{'));
 
     if let Some((_, existing)) = map.entry(key) {

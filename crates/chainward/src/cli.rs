@@ -45,6 +45,7 @@ const SBOM_HELP: &str = "Targets (transport prefixes as skopeo names them):
   oci-archive:FILE[:TAG]              a tar of an OCI image layout
   docker-archive:FILE[:REF|:@N]       `docker save` output, plain or gzip-compressed
   rootfs:DIR                          an unpacked root filesystem
+  dir:DIR                             a source tree: also its lockfiles (requirements*.txt so far)
 
 Examples:
   chainward sbom nginx:1.27
@@ -111,6 +112,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error.
 Examples:
   chainward pipeline audit .
   chainward pipeline audit --persona pedantic --format json .github/workflows/ci.yml
+  chainward pipeline audit --format sarif . > chainward.sarif
+  chainward pipeline audit --format github .      # annotations, inside a workflow run
   chainward pipeline explain template-injection";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +122,10 @@ pub(crate) enum PipelineFormatArg {
     Plain,
     /// `chainward.pipeline/v1` JSON.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -170,6 +177,22 @@ pub(crate) struct PipelineAuditArgs {
     /// current directory or the first directory given).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<std::path::PathBuf>,
+    /// A directory of OSV records (`*.json`) for `known-compromised-action`, beyond the bundled
+    /// ones; may be given more than once.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) advisories: Vec<std::path::PathBuf>,
+    /// Apply the safe fixes the shown findings offer (e.g. `persist-credentials: false` on
+    /// checkouts), keeping each file's formatting and comments, then report what is left.
+    #[arg(long)]
+    pub(crate) fix: bool,
+    /// Also run the audits that ask the GitHub API (impostor-commit, ref-confusion,
+    /// known-vulnerable-actions, stale-action-refs, ref-version-mismatch); reads a token from
+    /// the GH_TOKEN environment variable.
+    #[arg(long)]
+    pub(crate) online: bool,
+    /// The GitHub API base URL for --online (GitHub Enterprise Server: https://HOST/api/v3).
+    #[arg(long, value_name = "URL", requires = "online")]
+    pub(crate) github_api: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -76,7 +76,8 @@ fn dir_target_reads_the_requirements_files() {
     let app = shared.join("images/build/app");
     let got = app_packages(&format!("dir:{}", app.display()));
     let trivy: Value =
-        serde_json::from_slice(&std::fs::read(shared.join("images/trivy-baseline/app-fs.trivy.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(shared.join("images/trivy-baseline/app-fs.trivy.json")).unwrap())
+            .unwrap();
     let from_trivy: BTreeSet<(String, String)> = trivy["Results"]
         .as_array()
         .unwrap()
@@ -87,10 +88,7 @@ fn dir_target_reads_the_requirements_files() {
         .collect();
     assert_eq!(from_trivy.len(), 10);
     let in_file = |file: &str| -> BTreeSet<(String, String)> {
-        got.iter()
-            .filter(|p| p.0 == "pypi" && p.3.ends_with(file))
-            .map(|p| (p.1.clone(), p.2.clone()))
-            .collect()
+        got.iter().filter(|p| p.0 == "pypi" && p.3.ends_with(file)).map(|p| (p.1.clone(), p.2.clone())).collect()
     };
     assert_eq!(in_file("/python/requirements.txt"), from_trivy);
     let layer1 = in_file("/python/requirements-layer1.txt");

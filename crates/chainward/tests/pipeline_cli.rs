@@ -65,3 +65,33 @@ fn errors_exit_two_and_explain_works() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("# artipacked"));
     assert_eq!(chainward(&["pipeline", "explain", "no-such-audit"]).status.code(), Some(2));
 }
+
+#[test]
+fn fix_rewrites_checkouts_in_place_and_reports_what_is_left() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let original = "name: ci\non: push\npermissions: {}\njobs:\n  a:\n    name: a\n    runs-on: ubuntu-latest\n    steps:\n      # the code\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n      - run: make   # build\n";
+    write(dir.path(), ".github/workflows/ci.yml", original);
+    let file = dir.path().join(".github/workflows/ci.yml");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let root = dir.path().to_str().unwrap();
+
+    let before = chainward(&["pipeline", "audit", "--format", "json", root]);
+    let json: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    assert_eq!(json["findings"][0]["id"], "artipacked", "{json}");
+    assert_eq!(json["findings"][0]["fixes"][0]["title"], "set persist-credentials: false");
+
+    let out = chainward(&["pipeline", "audit", "--fix", "--format", "json", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "the report is of the fixed file: {json}");
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        fixed,
+        original.replace("# v4.2.2\n", "# v4.2.2\n        with:\n          persist-credentials: false\n")
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    // Nothing left to fix: a second run changes nothing.
+    assert_eq!(chainward(&["pipeline", "audit", "--fix", root]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);
+}

@@ -7,9 +7,10 @@
 
 use chainward_gha::{Step, Uses, whole_expression};
 use chainward_yaml::Node;
+use chainward_yaml::patch::{self, Value};
 
 use super::{Audit, AuditInfo};
-use crate::finding::{Confidence, Draft, Focus, Persona, Severity, Sink, Spot};
+use crate::finding::{Confidence, Draft, Fix, Focus, Persona, Severity, Sink, Spot};
 
 static INFO: AuditInfo = AuditInfo {
     id: "artipacked",
@@ -47,6 +48,29 @@ fn uploads_workspace(path: &Node) -> bool {
     let Some(path) = path.as_str() else { return false };
     path.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).any(|p| {
         matches!(p, "." | "./" | ".." | "../") || whole_expression(p).is_some_and(|e| e.contains("github.workspace"))
+    })
+}
+
+/// Sets `persist-credentials: false` on a checkout step: in its `with:` mapping, replacing an
+/// explicit `true`, or in a new `with:` block. `None` when the step is written in a way a
+/// safe edit cannot handle (e.g. `with:` given as an expression).
+fn persist_credentials_fix(step: &Step<'_>, out: &Sink<'_>) -> Option<Fix> {
+    let doc = out.doc();
+    let with = step.route.key("with");
+    let edit = match step.get("with") {
+        Some(node) if node.as_mapping().is_some() => {
+            patch::set_entry(doc, &with, "persist-credentials", &Value::scalar("false")).ok()?
+        }
+        Some(_) => return None,
+        None => {
+            let value = Value::Mapping(vec![("persist-credentials".to_owned(), "false".to_owned())]);
+            patch::set_entry(doc, &step.route, "with", &value).ok()?
+        }
+    };
+    Some(Fix {
+        title: "set persist-credentials: false".to_owned(),
+        edits: vec![edit],
+        changes: vec![with.key("persist-credentials")],
     })
 }
 
@@ -89,15 +113,22 @@ impl Artipacked {
             }
         }
         for (checkout, persona, v6) in &checkouts {
-            let primary = || Spot::new(checkout.route.clone(), Focus::Value, "does not set persist-credentials: false");
+            let fix = persist_credentials_fix(checkout, out);
+            let draft = |severity, confidence| {
+                let primary =
+                    Spot::new(checkout.route.clone(), Focus::Value, "does not set persist-credentials: false");
+                let draft = Draft::new(severity, confidence, primary).persona(*persona);
+                match &fix {
+                    Some(fix) => draft.fix(fix.clone()),
+                    None => draft,
+                }
+            };
             if uploads.is_empty() {
-                out.report(Draft::new(severity(*v6, true), Confidence::Low, primary()).persona(*persona));
+                out.report(draft(severity(*v6, true), Confidence::Low));
             }
             for upload in uploads.iter().filter(|u| u.index > checkout.index) {
                 let related = Spot::new(upload.route.clone(), Focus::Value, "may leak the credentials persisted above");
-                out.report(
-                    Draft::new(severity(*v6, false), Confidence::High, primary()).persona(*persona).related(related),
-                );
+                out.report(draft(severity(*v6, false), Confidence::High).related(related));
             }
         }
     }

@@ -11,9 +11,34 @@
 //! `end_line`, `end_column` (1-based; columns count characters), `bytes` (`[start, end)`
 //! byte offsets), `annotation`. Fields are only ever added within v1; a change in meaning
 //! gets a new version.
+//!
+//! # SARIF (`--format sarif`)
+//!
+//! A SARIF 2.1.0 log for GitHub code scanning (`github/codeql-action/upload-sarif`) and other
+//! dashboards, valid against the official schema; `chainward-report`'s `sarif` module documents
+//! every field. In short: one run; every audit that ran is a rule (id, one-line description,
+//! its `explain` page as help); one result per shown finding with `level` from the severity
+//! (high → `error`, medium → `warning`, low and informational → `note`), `severity` and
+//! `confidence` properties, the primary span in `locations` and the related ones in
+//! `relatedLocations`, and a `partialFingerprints` entry that does not change when lines move.
+//! Paths are relative to the current directory (run it from the repository root) under
+//! `%SRCROOT%`; columns count Unicode code points (`columnKind: unicodeCodePoints`). Inputs that
+//! could not be audited are `toolExecutionNotifications` of a run whose
+//! `executionSuccessful` is false.
+//!
+//! # GitHub annotations (`--format github`)
+//!
+//! One workflow command per finding, for a step of a GitHub Actions job:
+//! `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=AUDIT-ID::description: annotation (severity: …, confidence: …)`,
+//! `warning` for medium and `notice` for low and informational; columns only when the span is
+//! on one line; values escaped as GitHub requires. Inputs that could not be audited are
+//! reported on stderr only.
+//!
+//! Every format exits the same way: 0 nothing at or above `--fail-on`, 1 findings at or above
+//! it, 2 an error (an input could not be audited, among others).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chainward_pipeline::{
@@ -23,6 +48,8 @@ use serde::Serialize;
 
 use crate::cli::{ConfidenceArg, PersonaArg, PipelineAuditArgs, PipelineCommand, PipelineFormatArg, SeverityArg};
 use crate::exit;
+
+mod report_input;
 
 const CONFIG_NAMES: [&str; 2] = ["chainward-pipeline.yml", ".github/chainward-pipeline.yml"];
 
@@ -56,11 +83,56 @@ fn load_config(args: &PipelineAuditArgs) -> anyhow::Result<Config> {
     let Some(path) = find_config(args) else { return Ok(Config::default()) };
     let bytes = std::fs::read(&path).with_context(|| format!("reading the config file {}", path.display()))?;
     let known: Vec<&str> = all_audits().iter().map(|a| a.id).collect();
-    Config::parse(&bytes, &known).with_context(|| format!("in the config file {}", path.display()))
+    let mut config = Config::parse(&bytes, &known).with_context(|| format!("in the config file {}", path.display()))?;
+    if let Some(dir) = config.action_advisories_dir.clone() {
+        // Relative to the config file, so the file means the same from any working directory.
+        let dir = path.parent().unwrap_or(Path::new(".")).join(dir);
+        add_advisories(&mut config, &dir)
+            .with_context(|| format!("known-compromised-action advisories of the config file {}", path.display()))?;
+    }
+    Ok(config)
+}
+
+/// Adds the OSV records of a directory to the bundled ones of `known-compromised-action`.
+fn add_advisories(config: &mut Config, dir: &Path) -> anyhow::Result<()> {
+    let found = chainward_pipeline::ActionAdvisories::load_dir(dir)
+        .with_context(|| format!("reading the advisories in {}", dir.display()))?;
+    tracing::debug!("{}: {} GitHub Actions advisories", dir.display(), found.len());
+    config.action_advisories.extend(found);
+    Ok(())
+}
+
+type GitHub = std::sync::Arc<chainward_pipeline::github::GitHubClient>;
+type Audits = Vec<Box<dyn chainward_pipeline::Audit>>;
+
+/// The audits to run: the offline registry, plus the online audits and their GitHub client
+/// with `--online` (never constructed without it).
+fn audits_for(args: &PipelineAuditArgs, config: &Config) -> anyhow::Result<(Audits, Option<GitHub>)> {
+    use chainward_pipeline::github::{ClientOptions, DEFAULT_API_URL, GitHubClient, GitHubToken};
+    let mut audits = chainward_pipeline::registry(config);
+    if !args.online {
+        return Ok((audits, None));
+    }
+    let Some(token) = std::env::var("GH_TOKEN").ok().as_deref().and_then(GitHubToken::new) else {
+        bail!(
+            "--online needs a GitHub token in the GH_TOKEN environment variable (any token works \
+             for public repositories; e.g. GH_TOKEN=$(gh auth token))"
+        );
+    };
+    let api_url = args.github_api.clone().unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let client = std::sync::Arc::new(
+        GitHubClient::new(&token, ClientOptions { api_url, ..ClientOptions::default() })
+            .context("setting up the GitHub API client for --online")?,
+    );
+    audits.extend(chainward_pipeline::online_registry(config, &client));
+    Ok((audits, Some(client)))
 }
 
 fn audit(args: &PipelineAuditArgs) -> anyhow::Result<u8> {
-    let config = load_config(args)?;
+    let mut config = load_config(args)?;
+    for dir in &args.advisories {
+        add_advisories(&mut config, dir)?;
+    }
     let limits = chainward_yaml::Limits::default();
     let mut inputs: Vec<Input> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
@@ -96,16 +168,91 @@ fn audit(args: &PipelineAuditArgs) -> anyhow::Result<u8> {
             ConfidenceArg::High => Confidence::High,
         }),
     };
-    let report = chainward_pipeline::audit(&inputs, &config, &filter);
+    let (audits, github) = audits_for(args, &config)?;
+    let mut report = chainward_pipeline::audit_with(&inputs, &audits, &config, &filter);
+    if args.fix && apply_fixes(&mut inputs, &report, &limits, &mut errors) {
+        // Report what is left in the fixed files.
+        report = chainward_pipeline::audit_with(&inputs, &audits, &config, &filter);
+    }
+    // GitHub API failures do not stop the run: the other audits' findings are still shown,
+    // and the exit code says the online audits are incomplete.
+    for problem in github.iter().flat_map(|c| c.problems()) {
+        tracing::error!("{problem}");
+        errors.push(format!("online audits incomplete: {problem}"));
+    }
     crate::output::write_output(None, |w| match args.format {
         PipelineFormatArg::Plain => write_plain(w, &report, &inputs),
         PipelineFormatArg::Json => write_json(w, &report, &errors),
+        PipelineFormatArg::Sarif => {
+            let neutral = report_input::report_input(&report, &inputs, &audits, &config, &errors);
+            Ok(chainward_report::sarif::write(w, &neutral)?)
+        }
+        PipelineFormatArg::Github => {
+            let neutral = report_input::report_input(&report, &inputs, &audits, &config, &errors);
+            Ok(chainward_report::github::write(w, &neutral.findings)?)
+        }
     })?;
     if !errors.is_empty() {
         return Ok(exit::ERROR);
     }
     let fail_on = severity(args.fail_on);
     Ok(if report.findings.iter().any(|f| f.severity >= fail_on) { 1 } else { exit::OK })
+}
+
+/// Applies the fixes the findings offer, file by file, and reloads the fixed inputs. Returns
+/// whether any file changed. A file whose fixes cannot be applied safely is left as it was
+/// and named in `errors`.
+fn apply_fixes(
+    inputs: &mut [Input],
+    report: &Report,
+    limits: &chainward_yaml::Limits,
+    errors: &mut Vec<String>,
+) -> bool {
+    let findings: Vec<&Finding> = report.findings.iter().collect();
+    let mut changed = false;
+    for input in inputs.iter_mut() {
+        let fixed = match chainward_pipeline::fix_file(input, &findings, limits) {
+            Ok(Some(fixed)) => fixed,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!("{e}");
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let path = std::path::Path::new(&input.file);
+        let reloaded = write_preserving_permissions(path, &fixed.source)
+            .and_then(|()| chainward_pipeline::load_path(path, limits).map_err(anyhow::Error::from));
+        match reloaded {
+            Ok(new_input) => {
+                tracing::info!(
+                    "{}: applied {} fix(es){}",
+                    input.file,
+                    fixed.applied.len(),
+                    if fixed.deferred > 0 {
+                        format!(", {} left for another run", fixed.deferred)
+                    } else {
+                        String::new()
+                    }
+                );
+                *input = new_input;
+                changed = true;
+            }
+            Err(e) => {
+                let message = format!("{}: writing the fixed file: {e:#}", input.file);
+                tracing::error!("{message}");
+                errors.push(message);
+            }
+        }
+    }
+    changed
+}
+
+/// Replaces a file atomically (a temporary file renamed over it) with its permissions kept.
+fn write_preserving_permissions(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    let permissions = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.permissions();
+    crate::output::write_output(Some(path), |w| Ok(w.write_all(contents.as_bytes())?))?;
+    std::fs::set_permissions(path, permissions).with_context(|| format!("setting permissions of {}", path.display()))
 }
 
 #[derive(Serialize)]

@@ -36,7 +36,8 @@ fn timestamp() -> anyhow::Result<String> {
 pub(crate) fn run(args: &SbomArgs, quiet: bool) -> anyhow::Result<u8> {
     let opts = load_options(&args.image)?;
     let target = Target::parse(&args.target)?;
-    let catalogers = if target.is_source_tree() { CatalogerSet::source_tree_set() } else { CatalogerSet::default_set() };
+    let catalogers =
+        if target.is_source_tree() { CatalogerSet::source_tree_set() } else { CatalogerSet::default_set() };
     let started = std::time::Instant::now();
     let bar = crate::progress::DownloadBar::new(quiet);
     let image = load_image_with_progress(&args.target, &target, &opts, &catalogers, &bar);

@@ -4,7 +4,8 @@
     python3 bench/pipeline.py [--runs 11] [--zizmor PATH] [--out bench/out]
 
 Prepares everything itself: builds chainward (release) and installs zizmor from PyPI into
-OUT/zizmorenv (`pip install zizmor`). The inputs are every file the corpus's cases.tsv names
+OUT/zizmor-VERSION (`pip install zizmor==1.30.0`: the release the corpus's snapshots were taken
+with, 1.30.0-rc1, so that differences in findings are ours, not the peer's later changes). The inputs are every file the corpus's cases.tsv names
 (../shared/corpus/workflows/cases/*/...) and the two real-world repositories
 (../shared/corpus/workflows/real-world/{libssh2,warehouse}), given to both tools in one
 invocation, offline, default persona, no config file. Then it runs chainward, zizmor and the
@@ -34,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "workflows"
+ZIZMOR_VERSION = "1.30.0"
 
 
 def sh(cmd, **kw):
@@ -112,11 +114,11 @@ def main():
     chainward = str(ROOT / "target" / "release" / "chainward")
     zizmor = args.zizmor
     if not zizmor:
-        env = out_dir / "zizmorenv"
+        env = out_dir / f"zizmor-{ZIZMOR_VERSION}"
         zizmor = str(env / "bin" / "zizmor")
         if not Path(zizmor).exists():
             sh([sys.executable, "-m", "venv", str(env)])
-            sh([str(env / "bin" / "pip"), "install", "-q", "zizmor"])
+            sh([str(env / "bin" / "pip"), "install", "-q", f"zizmor=={ZIZMOR_VERSION}"])
     zizmor_version = subprocess.run([zizmor, "--version"], capture_output=True, text=True).stdout.strip()
 
     inputs = corpus_inputs()

@@ -8,6 +8,11 @@ use std::path::Path;
 
 use chainward_pipeline::{Config, Filter, Persona, all_audits, audit, load};
 
+/// The lowercase name serde gives a severity or confidence (as the corpus writes them).
+fn lower<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).unwrap().as_str().unwrap().to_owned()
+}
+
 fn persona(s: &str) -> Persona {
     match s {
         "pedantic" => Persona::Pedantic,
@@ -51,20 +56,32 @@ fn zizmor_cases() {
             .unwrap_or_else(|e| panic!("{}: {e}", row["case"]));
         let filter = Filter { persona: persona(&row["persona"]), ..Filter::default() };
         let report = audit(&[loaded], &config, &filter);
-        let mut got: Vec<usize> = report.findings.iter().filter(|f| f.id == id).map(|f| f.primary.line).collect();
-        got.sort_unstable();
+        // (line, severity, confidence) of each finding shown.
+        let mut got: Vec<(usize, String, String)> = report
+            .findings
+            .iter()
+            .filter(|f| f.id == id)
+            .map(|f| (f.primary.line, lower(&f.severity), lower(&f.confidence)))
+            .collect();
+        got.sort();
         let want_count: usize = row["count"].parse().unwrap();
-        let mut want_lines: Vec<usize> = match row["lines"].as_str() {
+        let lines: Vec<usize> = match row["lines"].as_str() {
             "-" | "" => Vec::new(),
             l => l.split(',').map(|n| n.trim().parse().unwrap()).collect(),
         };
-        want_lines.sort_unstable();
-        let lines_ok = want_lines.is_empty() && want_count == 0 || want_lines == got;
-        if got.len() == want_count && lines_ok {
+        // Severity and confidence: one value for all findings, or a list aligned with lines.
+        let column = |name: &str, i: usize| -> String {
+            let values: Vec<&str> = row[name].split(',').map(str::trim).collect();
+            if values.len() == 1 { values[0].to_owned() } else { values[i].to_owned() }
+        };
+        let mut want: Vec<(usize, String, String)> =
+            lines.iter().enumerate().map(|(i, &l)| (l, column("severity", i), column("confidence", i))).collect();
+        want.sort();
+        if got.len() == want_count && want == got {
             passed += 1;
         } else {
             failures.push(format!(
-                "{} {} {} [{}]: want {want_count} at {want_lines:?}, got {} at {got:?}",
+                "{} {} {} [{}]: want {want_count} at {want:?}, got {} at {got:?}",
                 row["case"],
                 input,
                 id,

@@ -31,6 +31,10 @@ pub(super) struct TemplateInjection;
 /// Contexts whose values cannot carry shell syntax: numbers, SHAs, booleans, GitHub-chosen
 /// enums and paths. Patterns use `*` for any one part.
 const FIXED: &[&str] = &[
+    // The workflow's own repository and its owner: chosen by the repository's admins, not by
+    // whoever triggers the run, and limited to alphanumerics, `-`, `_` and `.`.
+    "github.repository",
+    "github.repository_owner",
     // Account names are limited to alphanumerics and hyphens.
     "github.actor",
     "github.triggering_actor",
@@ -106,8 +110,6 @@ const FIXED: &[&str] = &[
 /// Contexts with a restricted alphabet or shape (account and repository names, URLs): not
 /// free text, but not inert either.
 const STRUCTURED: &[&str] = &[
-    "github.repository",
-    "github.repository_owner",
     "github.workflow_ref",
     "github.workflow_sha",
     "github.event.sender.login",

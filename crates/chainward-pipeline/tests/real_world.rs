@@ -29,7 +29,8 @@ fn real_world_sets_match_the_crater_snapshots() {
         assert_eq!(row["persona"], "pedantic", "every crater row is a pedantic run");
         let id = row["audit"].clone();
         if !implemented.contains(id.as_str()) {
-            let why = if online.contains(id.as_str()) { "online audit, not checked offline" } else { "not implemented" };
+            let why =
+                if online.contains(id.as_str()) { "online audit, not checked offline" } else { "not implemented" };
             not_implemented.push(format!("{} {} {id}: {why}", row["case"], row["input"]));
             continue;
         }

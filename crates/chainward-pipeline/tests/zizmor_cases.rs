@@ -9,6 +9,7 @@ use std::path::Path;
 use chainward_pipeline::{Config, Filter, Persona, all_audits, audit, load};
 
 /// The lowercase name serde gives a severity or confidence (as the corpus writes them).
+#[allow(clippy::unwrap_used)] // a test helper outside #[test]
 fn lower<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value).unwrap().as_str().unwrap().to_owned()
 }

@@ -95,7 +95,8 @@ pub(crate) struct SbomArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PipelineCommand {
-    /// Audit workflows, action.yml files and dependabot.yml (files, or directories laid out as a repository).
+    /// Audit GitHub Actions workflows and actions, Dependabot and pre-commit configs, and Dockerfiles
+    /// (files, or directories laid out as a repository).
     #[command(after_help = PIPELINE_AUDIT_HELP)]
     Audit(PipelineAuditArgs),
     /// Show the documentation of an audit.
@@ -155,7 +156,7 @@ pub(crate) enum ConfidenceArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct PipelineAuditArgs {
-    /// Workflow, action or Dependabot files, or repository directories.
+    /// Workflow, action, Dependabot, pre-commit or Dockerfile files, or repository directories.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<std::path::PathBuf>,
     /// Which findings to show.

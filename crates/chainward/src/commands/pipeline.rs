@@ -142,7 +142,10 @@ fn audit(args: &PipelineAuditArgs) -> anyhow::Result<u8> {
         }
         let files = chainward_pipeline::discover(path)?;
         if files.is_empty() {
-            tracing::warn!("{}: no workflows, action.yml or dependabot.yml found", path.display());
+            tracing::warn!(
+                "{}: no workflows, actions, Dependabot or pre-commit configs or Dockerfiles found",
+                path.display()
+            );
         }
         for file in files {
             // A bad file is reported and the run goes on; the exit code says it happened.
@@ -368,5 +371,15 @@ mod tests {
         for a in chainward_pipeline::all_audits() {
             assert!(a.doc.starts_with(&format!("# {}", a.id)), "{}", a.id);
         }
+    }
+
+    /// docs/pipeline.md lists every audit, and nothing that is not one.
+    #[test]
+    fn the_command_page_lists_every_audit() {
+        let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pipeline.md")).unwrap();
+        let listed: std::collections::BTreeSet<&str> =
+            page.lines().filter_map(|l| l.strip_prefix("| `")?.split_once('`').map(|(id, _)| id)).collect();
+        let audits: std::collections::BTreeSet<&str> = chainward_pipeline::all_audits().iter().map(|a| a.id).collect();
+        assert_eq!(listed, audits);
     }
 }

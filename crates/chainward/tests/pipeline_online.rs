@@ -111,3 +111,30 @@ fn api_errors_exit_2_and_are_listed() {
     // The limit stops every later request.
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn online_fix_pins_tags_to_their_commits_and_keeps_the_tag_as_a_comment() {
+    let server = LoopbackHttp::start(fixtures());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ci.yml");
+    let original = "name: ci\non: push\npermissions: {}\njobs:\n  a:\n    name: a\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4.2.2\n        with:\n          persist-credentials: false\n      - uses: \"actions/checkout@v4.2.2\"   \n        with: {persist-credentials: false}\n      - uses: actions/checkout@v4.2.2 # the author's note\n        with: {persist-credentials: false}\n";
+    std::fs::write(&file, original).unwrap();
+    let args = ["pipeline", "audit", "--online", "--github-api", &server.base_url(), "--fix", "--format", "json"];
+    let out = run(Some("ghp_cli_fixture"), &[&args[..], &[file.to_str().unwrap()]].concat());
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    assert_eq!(
+        fixed,
+        original.replacen("actions/checkout@v4.2.2\n", &format!("actions/checkout@{sha} # v4.2.2\n"), 1).replacen(
+            "\"actions/checkout@v4.2.2\"   ",
+            &format!("\"actions/checkout@{sha}\" # v4.2.2"),
+            1
+        )
+    );
+    // The step with its own comment is left for a human, so one unpinned-uses finding remains.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["unpinned-uses"], "{json}");
+    assert_eq!(json["findings"][0]["primary"]["line"], 14);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -27,8 +27,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod error;
+mod pin;
 
 pub use error::GitHubError;
+pub use pin::add_pin_fixes;
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";

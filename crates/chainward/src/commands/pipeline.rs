@@ -173,6 +173,12 @@ fn audit(args: &PipelineAuditArgs) -> anyhow::Result<u8> {
     };
     let (audits, github) = audits_for(args, &config)?;
     let mut report = chainward_pipeline::audit_with(&inputs, &audits, &config, &filter);
+    // Online, tags and branches can be pinned to the commits they name now.
+    if args.fix
+        && let Some(client) = &github
+    {
+        chainward_pipeline::github::add_pin_fixes(&inputs, &mut report, client);
+    }
     if args.fix && apply_fixes(&mut inputs, &report, &limits, &mut errors) {
         // Report what is left in the fixed files.
         report = chainward_pipeline::audit_with(&inputs, &audits, &config, &filter);

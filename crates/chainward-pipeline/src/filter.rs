@@ -27,15 +27,18 @@ pub enum Hidden {
 
 impl Filter {
     /// Decides one finding; `doc` is the document it points into (for inline comments).
+    /// Persona and minimums come first: a finding the run would not show anyway counts as
+    /// suppressed, and `ignored` counts only the comments that silenced something (as zizmor
+    /// counts them, so the corpus's totals compare).
     pub fn decide(&self, finding: &Finding, doc: &Document) -> Option<Hidden> {
-        if ignored_inline(finding, doc) {
-            return Some(Hidden::Ignored);
-        }
         if finding.persona > self.persona
             || self.min_severity.is_some_and(|m| finding.severity < m)
             || self.min_confidence.is_some_and(|m| finding.confidence < m)
         {
             return Some(Hidden::Suppressed);
+        }
+        if ignored_inline(finding, doc) {
+            return Some(Hidden::Ignored);
         }
         None
     }

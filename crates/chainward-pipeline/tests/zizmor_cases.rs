@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chainward_pipeline::{Config, Filter, Persona, all_audits, audit, load};
+use chainward_pipeline::{Config, Filter, Persona, all_audits, audit, discover, load, load_path};
 
 /// The lowercase name serde gives a severity or confidence (as the corpus writes them).
 #[allow(clippy::unwrap_used)] // a test helper outside #[test]
@@ -130,4 +130,47 @@ fn zizmor_cases() {
         println!("  not yet implemented: {id} ({n} rows)");
     }
     assert!(failures.is_empty(), "{} corpus rows fail:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The findings a run produced but did not show: `suppressed` (below the persona or a
+/// minimum) and `ignored` (silenced by an inline comment) are the same totals as in zizmor's
+/// snapshot for every offline run of the corpus. A run is one case input at one persona and
+/// config; the gha-hazmat case is one run over its whole repository.
+#[test]
+fn hidden_findings_match_the_snapshots() {
+    let Some(shared) = chainward_testkit::shared_dir() else { return };
+    let root = shared.join("corpus/workflows");
+    let rows = chainward_testkit::read_tsv(&root.join("cases.tsv"));
+    let known: Vec<&str> = all_audits().iter().map(|a| a.id).collect();
+    // (case, input or "." for a repository run, persona, config) → (suppressed, ignored)
+    let mut runs: BTreeMap<(String, String, String, String), (usize, usize)> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["needs_network"] == "no") {
+        let input = if r["input"].starts_with(".github/") { ".".to_owned() } else { r["input"].clone() };
+        let hidden = (r["suppressed"].parse().unwrap(), r["ignored"].parse().unwrap());
+        let previous = runs.insert((r["case"].clone(), input, r["persona"].clone(), r["config"].clone()), hidden);
+        assert!(previous.is_none_or(|p| p == hidden), "one run, one pair of totals: {r:?}");
+    }
+    let mut failures = Vec::new();
+    for ((case, input, persona_name, config), want) in &runs {
+        let dir = root.join("cases").join(case);
+        let config = match config.as_str() {
+            "-" => Config::default(),
+            c => Config::parse(&std::fs::read(dir.join(c)).unwrap(), &known).unwrap(),
+        };
+        let inputs: Vec<_> = if input == "." {
+            discover(&dir).unwrap().iter().map(|p| load_path(p, &Default::default()).unwrap()).collect()
+        } else {
+            let path = dir.join(input.trim_end_matches('/'));
+            vec![load(input, Path::new(&path), &std::fs::read(&path).unwrap(), &Default::default()).unwrap()]
+        };
+        let report = audit(&inputs, &config, &Filter { persona: persona(persona_name), ..Filter::default() });
+        if (report.suppressed, report.ignored) != *want {
+            failures.push(format!(
+                "{case} {input} [{persona_name}]: want suppressed/ignored {want:?}, got {:?}",
+                (report.suppressed, report.ignored)
+            ));
+        }
+    }
+    println!("runs checked: {}", runs.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -82,12 +82,25 @@ pub enum InputError {
         source: DockerfileError,
     },
     /// A file whose kind cannot be told from its name or content.
-    #[error("{file}: not a workflow, action.yml or dependabot.yml")]
+    #[error("{file}: not a workflow, action, Dependabot or pre-commit config, or Dockerfile")]
     Unrecognized {
         /// The file.
         file: String,
     },
+    /// A directory search met more folders than the bound (a home directory or a disk root,
+    /// not a repository).
+    #[error("{root}: more than {limit} folders below it; name the repository or the folders to audit")]
+    TooManyDirectories {
+        /// The directory searched.
+        root: String,
+        /// The bound.
+        limit: usize,
+    },
 }
+
+/// How many folders a directory search visits before it gives up with an error (instead of
+/// auditing part of the tree without saying so).
+const MAX_SEARCHED_DIRECTORIES: usize = 100_000;
 
 fn file_name(path: &Path) -> &str {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("")
@@ -220,8 +233,11 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut visited = 0usize;
     while let Some(dir) = todo.pop() {
         visited += 1;
-        if visited > 100_000 {
-            break;
+        if visited > MAX_SEARCHED_DIRECTORIES {
+            return Err(InputError::TooManyDirectories {
+                root: path.display().to_string(),
+                limit: MAX_SEARCHED_DIRECTORIES,
+            });
         }
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {

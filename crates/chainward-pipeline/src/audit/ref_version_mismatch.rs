@@ -27,6 +27,7 @@ pub(super) static INFO: AuditInfo = AuditInfo {
 
 /// The version a comment names: `#`, optional `tag`/`version`/`ver` with `:` or `=`, then
 /// exactly one word.
+#[cfg_attr(not(feature = "online"), allow(dead_code))] // used by the online check and its tests
 pub(super) fn comment_version(comment: &str) -> Option<&str> {
     let body = comment.strip_prefix('#')?.trim_start();
     let mut word = body;

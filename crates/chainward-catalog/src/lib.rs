@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod lang;
+mod merge;
 pub mod os;
 pub mod os_release;
 mod provenance;
@@ -68,24 +69,23 @@ pub trait Cataloger: Sync {
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput;
 }
 
-/// The catalogers chainward runs on images: package databases and installed packages.
-/// Lockfile catalogers (e.g. [`lang::python::PipRequirementsCataloger`]) are for source
-/// trees: in an image, what is installed is the evidence, and a lockfile there mostly repeats
-/// it (or lists dev dependencies that were never installed).
+/// The catalogers chainward runs on images: package databases, installed packages, and
+/// lockfiles. A lockfile entry that is also installed is reported once, with the installed
+/// evidence; one that is not (a dev dependency never installed) keeps its lockfile evidence.
 pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
     vec![
         Box::new(os::dpkg::DpkgCataloger),
         Box::new(os::apk::ApkCataloger),
         Box::new(os::rpmdb::RpmCataloger),
         Box::new(lang::python::PythonInstalledCataloger),
+        Box::new(lang::python::PipRequirementsCataloger { options: Default::default() }),
     ]
 }
 
-/// The catalogers for a source tree (`dir:`): the image set plus lockfile catalogers.
+/// The catalogers for a source tree (`dir:`): today the image set (installed packages of a
+/// checked-in virtualenv count too); manifest-only catalogers will join here.
 pub fn source_tree_catalogers() -> Vec<Box<dyn Cataloger>> {
-    let mut all = default_catalogers();
-    all.push(Box::new(lang::python::PipRequirementsCataloger { options: Default::default() }));
-    all
+    default_catalogers()
 }
 
 /// A set of catalogers, which is also the walk's [`Interest`].
@@ -120,6 +120,7 @@ impl CatalogerSet {
             packages.extend(out.packages);
             warnings.extend(out.warnings);
         }
+        merge::prefer_installed(&mut packages);
         Catalog { os, packages, warnings }
     }
 }

@@ -19,5 +19,5 @@ mod purl;
 
 pub use digest::{Digest, DigestError};
 pub use image::{ImageFacts, LayerFacts, OsRelease, Platform, PlatformError};
-pub use package::{Ecosystem, Location, Package, Relationship, SourcePackage};
+pub use package::{Ecosystem, Evidence, Location, Package, Relationship, SourcePackage};
 pub use purl::PurlContext;

@@ -77,6 +77,30 @@ pub enum Relationship {
     Indirect,
 }
 
+/// What kind of file a package was read from. In an image, installed evidence is what runs;
+/// a lockfile or manifest says what a project asked for, which may never have been installed
+/// (dev dependencies, a different platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// A package database or installed metadata (dpkg status, dist-info, node_modules).
+    #[default]
+    Installed,
+    /// A lockfile (requirements.txt pins, package-lock.json, Cargo.lock, …).
+    Lockfile,
+    /// A manifest with versions (pom.xml, go.mod, a package.json of the project itself).
+    Manifest,
+    /// Build information embedded in a binary (Go buildinfo, cargo-auditable).
+    Binary,
+}
+
+impl Evidence {
+    /// Whether this is the default, installed evidence.
+    pub fn is_installed(&self) -> bool {
+        *self == Evidence::Installed
+    }
+}
+
 /// Where a package was found: the evidence file and the layer that last wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Location {
@@ -122,6 +146,9 @@ pub struct Package {
     /// Language packages: needed only to develop the project, not to run it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// What kind of file says the package is there.
+    #[serde(default, skip_serializing_if = "Evidence::is_installed")]
+    pub evidence: Evidence,
     /// Language packages: what this package depends on, as [`Package::key`]s of packages
     /// found in the same file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -143,6 +170,7 @@ impl Package {
             locations: Vec::new(),
             relationship: None,
             dev: false,
+            evidence: Evidence::Installed,
             depends_on: Vec::new(),
         }
     }

@@ -59,7 +59,8 @@
 //!   (strings|null), and `evidence` (string): the file the answer came from.
 //! - `packages` (array), sorted by `type`, `name`, `version`, `arch` (byte-wise string order;
 //!   `null` arch first), then `purl`, then `locations`; each:
-//!   - `type` (string): the ecosystem as its purl type: `deb`, `apk`, `rpm` (more to come);
+//!   - `type` (string): the ecosystem as its purl type: `deb`, `apk`, `rpm`, `pypi`, `npm`,
+//!     `cargo`, `golang`, `maven`, `gem`, `composer`, `nuget`;
 //!   - `name` (string): the name as the ecosystem spells it;
 //!   - `version` (string): the full version as the ecosystem compares it (dpkg
 //!     `[epoch:]upstream[-revision]`, apk `1.2.3-r0`, rpm `[epoch:]version-release`);
@@ -72,7 +73,16 @@
 //!   - `supplier` (string|null): vendor or maintainer as recorded, e.g. `Name <email>`;
 //!   - `locations` (array): evidence, each `path` (string, absolute in the image) and `layer`
 //!     (string|null, digest of the layer that introduced the package: for a package database
-//!     rewritten by later layers, the oldest layer of the unbroken run of versions listing it).
+//!     rewritten by later layers, the oldest layer of the unbroken run of versions listing it);
+//!   - `evidence` (string): what kind of file says the package is there: `installed` (a
+//!     package database or installed metadata), `lockfile`, `manifest` or `binary` (build
+//!     information inside an executable). A lockfile entry that is also installed is listed
+//!     once, as installed;
+//!   - `dev` (boolean): a development-only dependency, as the lockfile says;
+//!   - `relationship` (string|null): `root`, `workspace`, `direct` or `indirect` where the
+//!     lockfile says, else `null`;
+//!   - `depends_on` (array of strings): `name@version` of the packages it depends on, as the
+//!     lockfile records them.
 
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +214,27 @@ pub struct PackageEntry {
     /// Evidence locations.
     #[serde(default)]
     pub locations: Vec<Location>,
+    /// What kind of file the package was read from.
+    #[serde(default = "installed")]
+    pub evidence: String,
+    /// A development-only dependency.
+    #[serde(default)]
+    pub dev: bool,
+    /// `root`, `workspace`, `direct`, `indirect`, or null when unknown.
+    #[serde(default)]
+    pub relationship: Option<String>,
+    /// `name@version` of the packages this one depends on.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+fn installed() -> String {
+    "installed".to_owned()
+}
+
+/// The lowercase wire name of a model enum (as serde writes it).
+fn wire_name<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// `packages[].source`.
@@ -289,6 +320,10 @@ impl Document {
                                 layer: l.layer.as_ref().map(ToString::to_string),
                             })
                             .collect(),
+                        evidence: wire_name(&pkg.evidence),
+                        dev: pkg.dev,
+                        relationship: pkg.relationship.as_ref().map(wire_name),
+                        depends_on: pkg.depends_on.clone(),
                     }
                 })
                 .collect(),

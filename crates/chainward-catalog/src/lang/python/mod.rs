@@ -8,7 +8,7 @@
 pub mod metadata;
 pub mod requirements;
 
-use chainward_model::{Ecosystem, Location, Package};
+use chainward_model::{Ecosystem, Evidence, Location, Package};
 
 use crate::{CatalogContext, CatalogOutput, Cataloger, Warning};
 
@@ -160,6 +160,7 @@ impl PipRequirementsCataloger {
         let parsed = requirements::parse(&text, self.options);
         for r in parsed.requirements {
             let mut p = Package::new(Ecosystem::Python, r.name, r.version);
+            p.evidence = Evidence::Lockfile;
             p.locations.push(Location { path: format!("/{path}"), layer: ctx.layer_digest(ctx.tree.layer_of(path)) });
             out.packages.push(p);
         }

@@ -199,7 +199,7 @@ fn bom(p: &Prepared<'_>) -> Bom {
 
     let os_ref = os.as_ref().and_then(|c| c.bom_ref.clone());
     let package_refs: Vec<String> = packages.iter().filter_map(|c| c.bom_ref.clone()).collect();
-    let dependencies = dependency_graph(&image_ref, os_ref, &package_refs, &BTreeMap::new());
+    let dependencies = dependency_graph(&image_ref, os_ref, &package_refs, &p.dependency_edges());
 
     Bom {
         schema: SCHEMA_URL,
@@ -226,10 +226,11 @@ fn bom(p: &Prepared<'_>) -> Bom {
 
 /// The dependency graph: the image depends on the OS and on every package.
 ///
-/// `package_edges` maps a package (its index in `package_refs`) to the packages it depends on.
-/// It is where dpkg `Depends`, apk `D:` and rpm `Requires` resolved to packages will go; it is
-/// empty until catalogers record them. A package with an entry gets a dependency element (with
-/// `dependsOn` possibly empty, which then means "no dependencies" as § dependencies defines it).
+/// `package_edges` maps a package (its index in `package_refs`) to the packages it depends on:
+/// the edges lockfiles record (`Package::depends_on`); dpkg `Depends`, apk `D:` and rpm
+/// `Requires` resolved to packages will join them. Only packages with known edges get a
+/// dependency element: an element with an empty `dependsOn` would mean "no dependencies"
+/// (§ dependencies), which chainward does not know.
 fn dependency_graph(
     image_ref: &str,
     os_ref: Option<String>,

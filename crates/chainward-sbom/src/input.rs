@@ -103,6 +103,45 @@ impl<'a> Prepared<'a> {
         Ok(Self { facts: input.facts, tool: &input.tool, timestamp: &input.timestamp, instant, uuid, entries })
     }
 
+    /// Package dependency edges, as indices into `entries`: each `depends_on` key
+    /// (`name@version`) resolved to a package read from the same file (a lockfile's edges stay
+    /// inside its project), else to any package with that key. Keys that match nothing are
+    /// dropped: the SBOM only links packages it lists.
+    pub(crate) fn dependency_edges(&self) -> std::collections::BTreeMap<usize, Vec<usize>> {
+        use std::collections::{BTreeMap, HashMap};
+        let file = |e: &Entry<'_>| e.package.locations.first().map(|l| l.path.clone()).unwrap_or_default();
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            by_key.entry(e.package.key()).or_default().push(i);
+        }
+        let mut edges = BTreeMap::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.package.depends_on.is_empty() {
+                continue;
+            }
+            let here = file(e);
+            let mut to: Vec<usize> = Vec::new();
+            for key in &e.package.depends_on {
+                let Some(candidates) = by_key.get(key) else { continue };
+                let pick = candidates
+                    .iter()
+                    .copied()
+                    .find(|&j| file(&self.entries[j]) == here)
+                    .or(candidates.first().copied());
+                if let Some(j) = pick
+                    && j != i
+                    && !to.contains(&j)
+                {
+                    to.push(j);
+                }
+            }
+            if !to.is_empty() {
+                edges.insert(i, to);
+            }
+        }
+        edges
+    }
+
     /// What to call the image: its normalised reference, else the target as given.
     pub(crate) fn image_name(&self) -> &'a str {
         self.facts.reference.as_deref().unwrap_or(&self.facts.target)

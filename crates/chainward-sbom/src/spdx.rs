@@ -194,6 +194,7 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
     }
 
     let mut id_counts: BTreeMap<String, u32> = BTreeMap::new();
+    let mut package_ids: Vec<String> = Vec::with_capacity(p.entries.len());
     for entry in &p.entries {
         let pkg = entry.package;
         let base = format!("SPDXRef-Package-{}-{}", pkg.ecosystem.purl_type(), spdx_idstring(&pkg.name));
@@ -201,6 +202,7 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
         *n += 1;
         let spdx_id = format!("{base}-{n}");
         relationships.push(relationship(IMAGE_ID, "CONTAINS", &spdx_id));
+        package_ids.push(spdx_id.clone());
         packages.push(Package {
             spdx_id,
             name: pkg.name.clone(),
@@ -216,6 +218,15 @@ fn document(p: &Prepared<'_>) -> Result<Document, SbomError> {
             external_refs: vec![purl_ref(entry.purl.clone())],
             primary_package_purpose: "LIBRARY",
         });
+    }
+
+    // Lockfile dependency edges (§11.1 DEPENDS_ON).
+    for (from, to) in p.dependency_edges() {
+        for j in to {
+            if let (Some(a), Some(b)) = (package_ids.get(from), package_ids.get(j)) {
+                relationships.push(relationship(a, "DEPENDS_ON", b));
+            }
+        }
     }
 
     Ok(Document {

@@ -179,3 +179,53 @@ fn every_cyclonedx_license_id_is_recognised_and_written_as_id() {
     }
     assert_eq!((as_ids, as_exceptions), (659, 70));
 }
+
+/// Lockfile edges become CycloneDX `dependencies` and SPDX `DEPENDS_ON`, resolved within the
+/// same lockfile first, and the documents stay valid. An edge to a package not listed is
+/// dropped, and a package without edges gets no dependency element.
+#[test]
+fn lockfile_dependency_edges_are_written_and_valid() {
+    let Some(dir) = fixture::schema_dir() else {
+        return;
+    };
+    let facts = ImageFacts { target: "dir:./app".into(), ..Default::default() };
+    let lock = |name: &str, version: &str, path: &str, deps: &[&str]| {
+        let mut p = Package::new(Ecosystem::Npm, name, version);
+        p.evidence = chainward_model::Evidence::Lockfile;
+        p.locations.push(chainward_model::Location { path: path.into(), layer: None });
+        p.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
+        p
+    };
+    let packages = [
+        lock("express", "4.16.0", "/app/package-lock.json", &["accepts@1.3.8", "missing@9.9.9"]),
+        lock("accepts", "1.3.8", "/app/package-lock.json", &[]),
+        // The same key in another project: not the one the edge means.
+        lock("accepts", "1.3.8", "/other/package-lock.json", &[]),
+    ];
+    let input = fixture::input(&facts, &packages);
+    let cdx = written(SbomFormat::CycloneDxJson, &input);
+    assert_eq!(violations(SchemaKind::CycloneDx16, &cdx, &dir), Vec::<String>::new());
+    let refs: Vec<(String, String)> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let path = c["evidence"]["occurrences"][0]["location"].as_str().unwrap_or_default().to_owned();
+            (c["bom-ref"].as_str().unwrap().to_owned(), format!("{}@{}", c["name"].as_str().unwrap(), path))
+        })
+        .collect();
+    let ref_of = |what: &str| refs.iter().find(|(_, w)| w == what).map(|(r, _)| r.clone()).unwrap();
+    let express = ref_of("express@/app/package-lock.json");
+    let accepts = ref_of("accepts@/app/package-lock.json");
+    let deps = cdx["dependencies"].as_array().unwrap();
+    let of_express: Vec<&serde_json::Value> = deps.iter().filter(|d| d["ref"] == express.as_str()).collect();
+    assert_eq!(of_express.len(), 1);
+    assert_eq!(of_express[0]["dependsOn"], serde_json::json!([accepts]));
+    assert_eq!(deps.len(), 2, "the image's element and express's: {deps:?}");
+
+    let spdx = written(SbomFormat::SpdxJson, &input);
+    assert_eq!(violations(SchemaKind::Spdx23, &spdx, &dir), Vec::<String>::new());
+    let depends: Vec<&serde_json::Value> =
+        spdx["relationships"].as_array().unwrap().iter().filter(|r| r["relationshipType"] == "DEPENDS_ON").collect();
+    assert_eq!(depends.len(), 1, "{depends:?}");
+}

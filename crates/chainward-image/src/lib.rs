@@ -20,4 +20,4 @@ use zlib_rs as _;
 
 pub use reference::{Reference, ReferenceError};
 pub use tree::{FileTree, Node, NodeKind, ReadError};
-pub use walk::{Interest, Limits};
+pub use walk::{Interest, Limits, is_executable_format};

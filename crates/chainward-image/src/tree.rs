@@ -46,6 +46,8 @@ pub enum Content {
     },
     /// A file of an unpacked root filesystem.
     Disk(PathBuf),
+    /// Not the file, but what [`crate::Interest::extract_executable`] derived from it.
+    Extracted(Arc<[u8]>),
 }
 
 /// A node of the merged tree.
@@ -339,6 +341,23 @@ impl FileTree {
         Ok((canonical, node))
     }
 
+    /// What the walk extracted from an executable in place of its bytes
+    /// ([`crate::Interest::extract_executable`]), following links; `None` when the file's
+    /// bytes are readable instead (an addressable layer or root filesystem: [`FileTree::read`]
+    /// them) or nothing was kept.
+    pub fn extracted(&self, path: &str) -> Option<&[u8]> {
+        match &self.lookup(path).ok()?.1.content {
+            Content::Extracted(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// Whether the file's bytes can be read ([`FileTree::read`]): kept in memory, or on disk.
+    pub fn is_readable(&self, path: &str) -> bool {
+        self.lookup(path)
+            .is_ok_and(|(_, n)| matches!(n.content, Content::Captured(_) | Content::Region { .. } | Content::Disk(_)))
+    }
+
     /// Reads a regular file, following links, within the file-size bound.
     pub fn read(&self, path: &str) -> Result<Cow<'_, [u8]>, ReadError> {
         let (_, node) = self.lookup(path)?;
@@ -349,7 +368,8 @@ impl FileTree {
         let io_err = |source| ReadError::Io { path: path.to_owned(), source };
         match &node.content {
             Content::Captured(bytes) => Ok(Cow::Borrowed(&bytes[..])),
-            Content::None => Err(ReadError::NotCaptured { path: path.to_owned() }),
+            // The file itself was not kept, only what was extracted from it.
+            Content::None | Content::Extracted(_) => Err(ReadError::NotCaptured { path: path.to_owned() }),
             Content::TooLarge => Err(too_large()),
             Content::Region { path: file, offset, len } => {
                 if *len > self.max_file_size {

@@ -48,6 +48,36 @@ impl Default for Limits {
 pub trait Interest: Sync {
     /// `path` is normalised: relative to the image root, no leading `/`.
     fn wants(&self, path: &str, size: u64) -> bool;
+
+    /// Whether executables not wanted by path are read for [`Interest::extract_executable`].
+    fn extracts_executables(&self) -> bool {
+        false
+    }
+
+    /// For a regular file with an execute bit that [`Interest::wants`] did not keep, in a
+    /// layer read as a stream: given its bytes (up to the file-size bound, only when they start
+    /// with an executable format's magic, see [`is_executable_format`]), returns what to keep
+    /// in place of the file (e.g. a Go binary's build information), or `None` to keep nothing.
+    /// The walk holds one such file at a time per layer and keeps only the extract, so a
+    /// compressed layer is still read once and no binary is kept whole. Layers that stay
+    /// addressable on disk (uncompressed archives, root filesystems) keep their regions
+    /// instead: readers extract from those when they need to.
+    fn extract_executable(&self, _path: &str, _bytes: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// ELF, PE (`MZ`) and Mach-O (32/64-bit, either byte order, and fat) magic numbers: the
+/// files worth reading in full for [`Interest::extract_executable`].
+pub fn is_executable_format(head: &[u8]) -> bool {
+    matches!(
+        head,
+        [0x7f, b'E', b'L', b'F', ..]
+            | [b'M', b'Z', ..]
+            | [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..]
+            | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..]
+            | [0xca, 0xfe, 0xba, 0xbe, ..]
+    )
 }
 
 /// Wants every file (for tests and small trees).
@@ -305,6 +335,12 @@ pub fn walk_tar<R: SkipRead>(
                 }
             } else if let Some(a) = addressable {
                 content = Content::Region { path: a.path.clone(), offset: a.base + entry.data_offset, len: entry.size };
+            } else if entry.mode & 0o111 != 0
+                && entry.size >= 4
+                && entry.size <= limits.max_file_size
+                && interest.extracts_executables()
+            {
+                content = extract_executable(&mut tar, &path, interest, limits, budget).map_err(tar_err)?;
             }
         }
         index.entries.push(LayerEntry {
@@ -322,6 +358,36 @@ pub fn walk_tar<R: SkipRead>(
     let pos = tar.position();
     budget.charge(limits, pos.saturating_sub(charged), 0)?;
     Ok((index, tar.into_inner()))
+}
+
+/// Reads an executable's bytes when they start with an executable format's magic, and keeps
+/// what the interest extracts from them. What is not read is skipped by the next entry.
+fn extract_executable<R: SkipRead>(
+    tar: &mut TarReader<R>,
+    path: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Content, TarError> {
+    let offset = tar.position();
+    let tar_io = |e: io::Error| match e.get_ref().and_then(|inner| inner.downcast_ref::<TarError>()) {
+        // The image bound, crossed while reading the body: keep its meaning.
+        Some(TarError::TooLarge { limit }) => TarError::TooLarge { limit: *limit },
+        _ => TarError::Io { offset, source: e },
+    };
+    let mut data = tar.data_reader();
+    let mut head = [0u8; 4];
+    if read_up_to(&mut data, &mut head).map_err(tar_io)? < head.len() || !is_executable_format(&head) {
+        return Ok(Content::None);
+    }
+    let mut bytes = head.to_vec();
+    data.read_to_end(&mut bytes).map_err(tar_io)?;
+    let Some(extract) = interest.extract_executable(path, &bytes) else { return Ok(Content::None) };
+    // Only the extract is kept; the bytes are dropped here.
+    if budget.keep(limits, extract.len() as u64).is_err() {
+        return Ok(Content::None);
+    }
+    Ok(Content::Extracted(Arc::from(extract)))
 }
 
 /// A reader over the bytes `offset..offset+len` of a file.
@@ -628,6 +694,61 @@ mod tests {
             len: bytes.len() as u64,
             verify: verify.then_some(digest),
         }
+    }
+
+    /// A one-file tar entry with the given mode.
+    fn entry_with_mode(name: &str, data: &[u8], mode: u32) -> Vec<u8> {
+        let mut h = crate::tar::tests::header(name, b'0', data.len() as u64, "");
+        h[100..108].copy_from_slice(format!("{mode:07o}\0").as_bytes());
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut out = h.to_vec();
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
+    struct ExtractLength;
+    impl Interest for ExtractLength {
+        fn wants(&self, path: &str, _size: u64) -> bool {
+            path == "etc/os-release"
+        }
+        fn extracts_executables(&self) -> bool {
+            true
+        }
+        fn extract_executable(&self, path: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+            (!path.ends_with("skip")).then(|| bytes.len().to_string().into_bytes())
+        }
+    }
+
+    #[test]
+    fn executables_in_streamed_layers_keep_only_their_extract() {
+        use std::io::Write;
+        let elf = [&b"\x7fELF"[..], &[7u8; 3000]].concat();
+        let mut tar = Vec::new();
+        tar.extend(entry_with_mode("usr/bin/app", &elf, 0o755));
+        tar.extend(entry_with_mode("usr/bin/script", b"#!/bin/sh\necho hi\n", 0o755));
+        tar.extend(entry_with_mode("usr/lib/plain.so", &elf, 0o644));
+        tar.extend(entry_with_mode("usr/bin/skip", &elf, 0o755));
+        tar.extend(entry_with_mode("etc/os-release", b"ID=x\n", 0o644));
+        tar.extend_from_slice(&[0u8; 1024]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let blob = blob_file(dir.path(), &gz.finish().unwrap(), true);
+        let index = walk_blob(&blob, "layer", &ExtractLength, &Limits::default(), &Budget::default()).unwrap();
+        let content = |p: &str| &index.entries.iter().find(|e| e.path == p).unwrap().content;
+        assert!(matches!(content("usr/bin/app"), Content::Extracted(b) if &b[..] == b"3004"));
+        assert!(matches!(content("usr/bin/script"), Content::None), "not an executable format");
+        assert!(matches!(content("usr/lib/plain.so"), Content::None), "no execute bit");
+        assert!(matches!(content("usr/bin/skip"), Content::None), "nothing extracted");
+        // The entries after the executables are still read right.
+        assert!(matches!(content("etc/os-release"), Content::Captured(b) if &b[..] == b"ID=x\n"));
+        // Uncompressed, addressable layers keep the region instead.
+        let blob = blob_file(dir.path(), &tar, false);
+        let index = walk_blob(&blob, "layer", &ExtractLength, &Limits::default(), &Budget::default()).unwrap();
+        assert!(matches!(index.entries[0].content, Content::Region { .. }));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! tree. Problems with one file are warnings that name the file; the scan goes on.
 #![deny(missing_docs)]
 
+mod executables;
 pub mod lang;
 mod merge;
 pub mod os;
@@ -67,6 +68,16 @@ pub trait Cataloger: Sync {
     fn wants(&self, path: &str, size: u64) -> bool;
     /// Reads the packages from the tree.
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput;
+    /// Whether this cataloger reads executables (see [`Cataloger::extract_executable`]).
+    fn reads_executables(&self) -> bool {
+        false
+    }
+    /// From an executable's bytes (ELF, PE or Mach-O), what this cataloger needs later (e.g. a
+    /// Go binary's build information), kept by the walk in place of the file; read it back with
+    /// [`CatalogContext::executable_extract`].
+    fn extract_executable(&self, _path: &str, _bytes: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// The catalogers chainward runs on images: package databases, installed packages, and
@@ -79,6 +90,24 @@ pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(os::rpmdb::RpmCataloger),
         Box::new(lang::python::PythonInstalledCataloger),
         Box::new(lang::python::PipRequirementsCataloger { options: Default::default() }),
+        Box::new(lang::python::PythonLockfileCataloger),
+        Box::new(lang::javascript::NodeModulesCataloger),
+        Box::new(lang::javascript::JsLockfileCataloger),
+        Box::new(lang::rust::CargoLockCataloger),
+        Box::new(lang::go::GoModCataloger { options: Default::default() }),
+        Box::new(lang::go::GoSumCataloger),
+        Box::new(lang::ruby::GemfileLockCataloger),
+        Box::new(lang::ruby::GemspecCataloger),
+        Box::new(lang::php::ComposerLockCataloger),
+        Box::new(lang::php::ComposerInstalledCataloger),
+        Box::new(lang::dotnet::DotnetDepsCataloger),
+        Box::new(lang::dotnet::NugetLockCataloger),
+        Box::new(lang::dotnet::PackagesConfigCataloger),
+        Box::new(lang::dotnet::PackagesPropsCataloger),
+        Box::new(lang::java::JavaArchiveCataloger),
+        Box::new(lang::java::MavenPomCataloger),
+        Box::new(lang::java::GradleLockfileCataloger),
+        Box::new(lang::binary::BinaryCataloger),
     ]
 }
 
@@ -128,6 +157,20 @@ impl CatalogerSet {
 impl Interest for CatalogerSet {
     fn wants(&self, path: &str, size: u64) -> bool {
         os_release::wants(path) || self.catalogers.iter().any(|c| c.wants(path, size))
+    }
+
+    fn extracts_executables(&self) -> bool {
+        self.catalogers.iter().any(|c| c.reads_executables())
+    }
+
+    fn extract_executable(&self, path: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+        let parts: Vec<(&str, Vec<u8>)> = self
+            .catalogers
+            .iter()
+            .filter(|c| c.reads_executables())
+            .filter_map(|c| Some((c.name(), c.extract_executable(path, bytes)?)))
+            .collect();
+        executables::pack(&parts)
     }
 }
 

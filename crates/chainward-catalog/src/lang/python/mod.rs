@@ -4,9 +4,19 @@
 //!   single-file `*.egg-info`, wherever they are (site-packages, dist-packages, virtualenvs).
 //! - [`PipRequirementsCataloger`]: `requirements*.txt` (and `*requirements.txt`), the exact
 //!   pins they list, following `-r` includes inside the same tree.
+//! - [`PythonLockfileCataloger`]: `poetry.lock`, `Pipfile.lock`, `uv.lock`, `pdm.lock` and
+//!   `pylock.toml` (one module each, sharing [`lockfile`]).
 
+pub mod lockfile;
 pub mod metadata;
+pub mod pdm;
+pub mod pipenv;
+pub mod poetry;
+pub mod pylock;
 pub mod requirements;
+pub mod uv;
+
+pub use lockfile::PythonLockfileCataloger;
 
 use chainward_model::{Ecosystem, Evidence, Location, Package};
 

@@ -8,8 +8,6 @@
 
 use std::borrow::Cow;
 
-use chainward_image::NodeKind;
-
 use crate::{CatalogContext, Cataloger};
 
 /// Packs each cataloger's extract; `None` when no cataloger extracted anything.
@@ -45,7 +43,7 @@ pub(crate) fn unpack<'a>(mut packed: &'a [u8], name: &str) -> Option<&'a [u8]> {
 impl CatalogContext<'_> {
     /// Regular files with an execute bit (paths without a leading `/`).
     pub fn executables(&self) -> impl Iterator<Item = &str> {
-        self.tree.iter().filter(|(_, n)| n.kind == NodeKind::File && n.mode & 0o111 != 0).map(|(p, _)| p)
+        self.files().filter(|(_, n)| n.mode & 0o111 != 0).map(|(p, _)| p)
     }
 
     /// `cataloger`'s extract of the executable at `path`: kept by the walk, or extracted now

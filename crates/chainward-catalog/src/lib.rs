@@ -42,6 +42,23 @@ pub struct CatalogContext<'a> {
     pub layers: &'a [LayerFacts],
     /// The detected operating system.
     pub os: Option<&'a OsRelease>,
+    /// Regular files with something at hand, listed once for every cataloger.
+    files: Vec<(&'a str, &'a chainward_image::Node)>,
+}
+
+impl<'a> CatalogContext<'a> {
+    /// The context for cataloging `tree`.
+    pub fn new(tree: &'a FileTree, layers: &'a [LayerFacts], os: Option<&'a OsRelease>) -> Self {
+        let files = tree.iter().filter(|(_, n)| n.kind == chainward_image::NodeKind::File && n.has_content()).collect();
+        Self { tree, layers, os, files }
+    }
+
+    /// Regular files whose bytes, extract or size problem is at hand, in path order. In a
+    /// compressed image these are only the files some cataloger asked the walk to keep (a few
+    /// hundred of tens of thousands), so catalogers iterate this, not the whole tree.
+    pub fn files(&self) -> impl Iterator<Item = (&'a str, &'a chainward_image::Node)> + '_ {
+        self.files.iter().copied()
+    }
 }
 
 impl CatalogContext<'_> {
@@ -141,7 +158,7 @@ impl CatalogerSet {
     /// Runs every cataloger over a finished tree.
     pub fn catalog(&self, tree: &FileTree, layers: &[LayerFacts]) -> Catalog {
         let os = os_release::detect(tree);
-        let ctx = CatalogContext { tree, layers, os: os.as_ref() };
+        let ctx = CatalogContext::new(tree, layers, os.as_ref());
         let mut packages = Vec::new();
         let mut warnings = Vec::new();
         for c in &self.catalogers {

@@ -158,6 +158,15 @@ fn remove_subtree(nodes: &mut BTreeMap<String, Node>, dir: &str, include_self: b
     }
 }
 
+impl Node {
+    /// Whether anything of the file is at hand: its bytes (kept in memory, or on disk), an
+    /// extract, or the fact that it was too large to keep. False for what a compressed layer
+    /// streamed past unkept.
+    pub fn has_content(&self) -> bool {
+        !matches!(self.content, Content::None)
+    }
+}
+
 impl FileTree {
     /// Applies layer indexes bottom first. Whiteouts of a layer hide only lower layers'
     /// entries, wherever they appear in the layer's archive (image-spec layer.md).

@@ -268,6 +268,9 @@ pub fn walk_tar<R: SkipRead>(
     let mut tar = TarReader::new(reader, budget.remaining_bytes(limits));
     let mut index = LayerIndex::default();
     let mut charged: u64 = 0;
+    // One buffer for every executable of the layer: fresh allocations of a few MB each would
+    // be mapped, faulted in and unmapped per file.
+    let mut scratch: Vec<u8> = Vec::new();
     while let Some(entry) = tar.next_entry().map_err(tar_err)? {
         budget.charge(limits, 0, 1)?;
         let raw = String::from_utf8_lossy(&entry.path);
@@ -340,7 +343,8 @@ pub fn walk_tar<R: SkipRead>(
                 && entry.size <= limits.max_file_size
                 && interest.extracts_executables()
             {
-                content = extract_executable(&mut tar, &path, interest, limits, budget).map_err(tar_err)?;
+                content = extract_executable(&mut tar, &path, entry.size, interest, limits, budget, &mut scratch)
+                    .map_err(tar_err)?;
             }
         }
         index.entries.push(LayerEntry {
@@ -365,9 +369,11 @@ pub fn walk_tar<R: SkipRead>(
 fn extract_executable<R: SkipRead>(
     tar: &mut TarReader<R>,
     path: &str,
+    size: u64,
     interest: &dyn Interest,
     limits: &Limits,
     budget: &Budget,
+    bytes: &mut Vec<u8>,
 ) -> Result<Content, TarError> {
     let offset = tar.position();
     let tar_io = |e: io::Error| match e.get_ref().and_then(|inner| inner.downcast_ref::<TarError>()) {
@@ -380,10 +386,12 @@ fn extract_executable<R: SkipRead>(
     if read_up_to(&mut data, &mut head).map_err(tar_io)? < head.len() || !is_executable_format(&head) {
         return Ok(Content::None);
     }
-    let mut bytes = head.to_vec();
-    data.read_to_end(&mut bytes).map_err(tar_io)?;
-    let Some(extract) = interest.extract_executable(path, &bytes) else { return Ok(Content::None) };
-    // Only the extract is kept; the bytes are dropped here.
+    bytes.clear();
+    bytes.reserve(usize::try_from(size).unwrap_or(0));
+    bytes.extend_from_slice(&head);
+    data.read_to_end(bytes).map_err(tar_io)?;
+    let Some(extract) = interest.extract_executable(path, bytes) else { return Ok(Content::None) };
+    // Only the extract is kept; the buffer is reused for the next executable.
     if budget.keep(limits, extract.len() as u64).is_err() {
         return Ok(Content::None);
     }

@@ -17,7 +17,7 @@ pub(crate) fn for_each_file(
     out: &mut CatalogOutput,
     mut f: impl FnMut(&str, &[u8], &mut CatalogOutput),
 ) {
-    for (path, node) in ctx.tree.iter() {
+    for (path, node) in ctx.files() {
         if node.kind != NodeKind::File || !matches(path) {
             continue;
         }

@@ -81,7 +81,7 @@ impl Cataloger for GoModCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if !is_project_file(path, "go.mod") || node.kind != chainward_image::NodeKind::File {
                 continue;
             }
@@ -164,7 +164,7 @@ impl Cataloger for GoSumCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if !is_project_file(path, "go.sum") || node.kind != chainward_image::NodeKind::File {
                 continue;
             }

@@ -48,7 +48,7 @@ fn for_each_file(
     out: &mut CatalogOutput,
     mut f: impl FnMut(&str, &[u8], &mut CatalogOutput),
 ) {
-    for (path, node) in ctx.tree.iter() {
+    for (path, node) in ctx.files() {
         if node.kind != NodeKind::File || !matches(path) {
             continue;
         }

@@ -156,7 +156,7 @@ impl Cataloger for NodeModulesCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if node.kind != NodeKind::File {
                 continue;
             }
@@ -221,7 +221,7 @@ impl Cataloger for JsLockfileCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if node.kind != NodeKind::File || !is_lockfile(path) {
                 continue;
             }

@@ -90,7 +90,7 @@ impl Cataloger for PythonLockfileCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             let Some(format) = LockFormat::of_path(path) else { continue };
             if node.kind != chainward_image::NodeKind::File {
                 continue;

@@ -69,7 +69,7 @@ impl Cataloger for PythonInstalledCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if !is_metadata_path(path) || node.kind != chainward_image::NodeKind::File {
                 continue;
             }
@@ -131,7 +131,7 @@ impl Cataloger for PipRequirementsCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        let roots: Vec<&str> = ctx.tree.iter().map(|(p, _)| p).filter(|p| is_requirements_path(p)).collect();
+        let roots: Vec<&str> = ctx.files().map(|(p, _)| p).filter(|p| is_requirements_path(p)).collect();
         for root in roots {
             let mut visited = std::collections::BTreeSet::new();
             self.read_file(ctx, root, 0, &mut visited, &mut out);

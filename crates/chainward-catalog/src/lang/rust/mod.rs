@@ -39,7 +39,7 @@ impl Cataloger for CargoLockCataloger {
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {
         let mut out = CatalogOutput::default();
-        for (path, node) in ctx.tree.iter() {
+        for (path, node) in ctx.files() {
             if !is_cargo_lock(path) || node.kind != chainward_image::NodeKind::File {
                 continue;
             }

@@ -100,7 +100,7 @@ def layer_blobs(layout: Path, platform_arch="amd64"):
 
 
 def cases(export: Path, layouts: Path):
-    """(image, form, chainward target, trivy input, limit commands)"""
+    """(image, form, chainward target, trivy arguments before its flags, limit commands)"""
     limit_bin = str(ROOT / "target/release/examples/inflate_limit")
     igzip = shutil.which("igzip")
     out = []
@@ -115,13 +115,19 @@ def cases(export: Path, layouts: Path):
 
     for name in ["alpine-3.20.3", "alpine-3.12.12", "debian-12", "debian-12-app", "alpine-3.20.3-index"]:
         docker_tar = export / (f"{name}.linux-amd64.docker.tar" if name.endswith("index") else f"{name}.docker.tar")
-        out.append((name, "docker-archive", f"docker-archive:{docker_tar}", str(docker_tar),
+        out.append((name, "docker-archive", f"docker-archive:{docker_tar}", ["image", "--input", str(docker_tar)],
                     [("read once", ["cat", str(docker_tar)])]))
         gz = export / f"{name}.docker.tar.gz"
         if gz.exists():
-            out.append((name, "docker-archive .tar.gz", f"docker-archive:{gz}", str(gz), gz_limits([str(gz)])))
+            out.append((name, "docker-archive .tar.gz", f"docker-archive:{gz}", ["image", "--input", str(gz)],
+                        gz_limits([str(gz)])))
         layout = layouts / name
-        out.append((name, "OCI layout dir", f"oci-layout:{layout}", str(layout), gz_limits(layer_blobs(layout))))
+        out.append((name, "OCI layout dir", f"oci-layout:{layout}", ["image", "--input", str(layout)],
+                    gz_limits(layer_blobs(layout))))
+    # The source tree the app image was built from: `dir:` against `trivy fs`.
+    app = SHARED / "images/build/app"
+    read_all = ["bash", "-c", "find \"$1\" -type f -exec cat {} + > /dev/null", "read", str(app)]
+    out.append(("images/build/app", "dir: (trivy fs)", f"dir:{app}", ["fs", str(app)], [("read every file once", read_all)]))
     return out
 
 
@@ -138,13 +144,13 @@ def main():
     trivy_version = subprocess.run([trivy, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 
     rows = []
-    for image, form, target, trivy_input, limits in cases(export, layouts):
+    for image, form, target, trivy_args, limits in cases(export, layouts):
         samples = {"chainward": [], "trivy": [], **{name: [] for name, _ in limits}}
         for _ in range(args.runs):
             samples["chainward"].append(run_measured([chainward, "sbom", "--format", "json", target]))
             with tempfile.TemporaryDirectory() as cache:
                 samples["trivy"].append(run_measured(
-                    [trivy, "image", *TRIVY_FLAGS, "--cache-dir", cache, "--input", trivy_input]))
+                    [trivy, trivy_args[0], *TRIVY_FLAGS, "--cache-dir", cache, *trivy_args[1:]]))
             for name, cmd in limits:
                 samples[name].append(run_measured(cmd))
         med = {k: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v)) for k, v in samples.items()}

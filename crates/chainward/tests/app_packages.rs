@@ -348,3 +348,79 @@ fn debian_12_app_binaries() {
         .collect();
     assert_eq!(roots, BTreeSet::from([("example.com/cwgodemo", "(devel)"), ("cw-rust-demo", "0.1.0")]));
 }
+
+/// The image against Trivy's own scan of it (`trivy-baseline/debian-12-app.trivy.json`,
+/// application packages), with every difference named and explained:
+/// - chainward lists the 22 dev entries of /app/package-lock.json that were never installed,
+///   with lockfile evidence and dev=true; Trivy's image scan reads node_modules only.
+/// - log4j-core is only chainward's: the baseline ran with `--skip-files '**/*.jar'`.
+/// - The Go binary: chainward writes the toolchain as the binary records it (`go1.19.8`, Trivy
+///   `v1.19.8`), the main module's version as recorded (`(devel)`, Trivy none), and the
+///   dependency replaced by `./greeter` as the module it replaces (`example.com/greeter
+///   v0.3.1`, which is what advisories name; Trivy lists the directory `./greeter`).
+#[test]
+fn debian_12_app_against_trivys_image_scan() {
+    let Some(shared) = chainward_testkit::shared_dir() else { return };
+    let trivy: Value =
+        serde_json::from_slice(&std::fs::read(shared.join("images/trivy-baseline/debian-12-app.trivy.json")).unwrap())
+            .unwrap();
+    let trivy_type = |t: &str| match t {
+        "node-pkg" => "npm",
+        "python-pkg" => "pypi",
+        "cargo" | "rustbinary" => "cargo",
+        "gobinary" => "golang",
+        other => panic!("a Trivy result type this test does not map: {other}"),
+    };
+    let theirs: BTreeSet<(String, String, String)> = trivy["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Class"] == "lang-pkgs")
+        .flat_map(|r| {
+            let kind = trivy_type(r["Type"].as_str().unwrap()).to_owned();
+            r["Packages"].as_array().unwrap().iter().map(move |p| {
+                (kind.clone(), p["Name"].as_str().unwrap().to_owned(), p["Version"].as_str().unwrap_or("").to_owned())
+            })
+        })
+        .collect();
+    let target = format!("oci-layout:{}:debian-12-app", shared.join("images/oci").display());
+    let packages = sbom_packages(&target);
+    let app: Vec<&Value> =
+        packages.iter().filter(|p| !matches!(p["type"].as_str(), Some("deb" | "apk" | "rpm"))).collect();
+    let ours: BTreeSet<(String, String, String)> = app
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_owned();
+            (s("type"), s("name"), s("version"))
+        })
+        .collect();
+    let t = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    let dev_only: BTreeSet<(String, String, String)> = app
+        .iter()
+        .filter(|p| p["type"] == "npm" && p["dev"] == true && p["evidence"] == "lockfile")
+        .map(|p| t("npm", p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(dev_only.len(), 22);
+    let mut only_ours: BTreeSet<_> = ours.difference(&theirs).cloned().collect();
+    for d in &dev_only {
+        only_ours.remove(d);
+    }
+    assert_eq!(
+        only_ours,
+        BTreeSet::from([
+            t("maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
+            t("golang", "example.com/cwgodemo", "(devel)"),
+            t("golang", "example.com/greeter", "v0.3.1"),
+            t("golang", "stdlib", "go1.19.8"),
+        ])
+    );
+    let only_theirs: BTreeSet<_> = theirs.difference(&ours).cloned().collect();
+    assert_eq!(
+        only_theirs,
+        BTreeSet::from([
+            t("golang", "./greeter", ""),
+            t("golang", "example.com/cwgodemo", ""),
+            t("golang", "stdlib", "v1.19.8"),
+        ])
+    );
+}

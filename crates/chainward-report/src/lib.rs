@@ -45,14 +45,12 @@
 //! # Ok::<(), chainward_report::ReportError>(())
 //! ```
 //!
-//! With the `schema-validation` feature, [`schema::validate_sarif`] checks a written log against
-//! the official SARIF 2.1.0 schema (for tests; production builds leave it out).
+//! The tests validate every written log against the official SARIF 2.1.0 schema
+//! (`chainward_testkit::schema`).
 #![deny(missing_docs)]
 
 pub mod github;
 pub mod sarif;
-#[cfg(feature = "schema-validation")]
-pub mod schema;
 
 /// What a command found, ready for any format.
 #[derive(Debug, Clone, PartialEq, Eq)]

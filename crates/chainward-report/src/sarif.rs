@@ -569,7 +569,12 @@ mod tests {
         assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
         assert_eq!(inv["toolExecutionNotifications"][0]["message"]["text"], "bad.yml: duplicate key `on`");
         let Some(shared) = chainward_testkit::shared_dir() else { return };
-        crate::schema::validate_sarif(&v, &shared.join("corpus/schemas")).unwrap();
+        chainward_testkit::schema::validate_against_schema(
+            chainward_testkit::schema::SchemaKind::Sarif210,
+            &v,
+            &shared.join("corpus/schemas"),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -684,8 +689,18 @@ mod tests {
     fn valid_against_the_official_schema() {
         let Some(shared) = chainward_testkit::shared_dir() else { return };
         let dir = shared.join("corpus/schemas");
-        crate::schema::validate_sarif(&to_value(&sample()).unwrap(), &dir).unwrap();
-        crate::schema::validate_sarif(&to_value(&report(Vec::new())).unwrap(), &dir).unwrap();
+        chainward_testkit::schema::validate_against_schema(
+            chainward_testkit::schema::SchemaKind::Sarif210,
+            &to_value(&sample()).unwrap(),
+            &dir,
+        )
+        .unwrap();
+        chainward_testkit::schema::validate_against_schema(
+            chainward_testkit::schema::SchemaKind::Sarif210,
+            &to_value(&report(Vec::new())).unwrap(),
+            &dir,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -695,8 +710,12 @@ mod tests {
         let mut v = to_value(&sample()).unwrap();
         v["runs"][0]["results"][0]["level"] = "fatal".into();
         v["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
-        match crate::schema::validate_sarif(&v, &dir) {
-            Err(crate::schema::SchemaValidationError::Invalid { violations }) => {
+        match chainward_testkit::schema::validate_against_schema(
+            chainward_testkit::schema::SchemaKind::Sarif210,
+            &v,
+            &dir,
+        ) {
+            Err(chainward_testkit::schema::SchemaValidationError::Invalid { violations }) => {
                 let paths: Vec<&str> = violations.iter().map(|v| v.instance_path.as_str()).collect();
                 assert!(paths.contains(&"/runs/0/results/0/level"), "{paths:?}");
                 assert!(paths.iter().any(|p| p.starts_with("/runs/0/results/1/locations/0")), "{paths:?}");

@@ -34,8 +34,8 @@
 //! `LicenseRef-` with its text in `hasExtractedLicensingInfos` (SPDX). See [`cyclonedx`] and
 //! [`spdx`] for the exact rules.
 //!
-//! With the `schema-validation` feature, `schema::validate_against_schema` checks a written
-//! document against the official JSON schemas (for tests; production builds leave it out).
+//! The tests validate every written document against the official JSON schemas
+//! (`chainward_testkit::schema`).
 #![deny(missing_docs)]
 
 pub mod chainward_json;
@@ -43,8 +43,6 @@ pub mod cyclonedx;
 mod input;
 mod license;
 mod oci_purl;
-#[cfg(feature = "schema-validation")]
-pub mod schema;
 pub mod spdx;
 mod spdx_license_list;
 

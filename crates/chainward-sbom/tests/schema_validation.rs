@@ -5,8 +5,8 @@
 mod fixture;
 
 use chainward_model::{Ecosystem, ImageFacts, Package};
-use chainward_sbom::schema::{SchemaKind, SchemaValidationError, validate_against_schema};
 use chainward_sbom::{SbomFormat, SbomInput};
+use chainward_testkit::schema::{SchemaKind, SchemaValidationError, validate_against_schema};
 use serde_json::{Value, json};
 
 fn written(format: SbomFormat, input: &SbomInput<'_>) -> Value {

@@ -8,6 +8,7 @@
 #![allow(clippy::print_stderr, clippy::expect_used, clippy::unwrap_used)]
 
 pub mod http;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -109,7 +109,7 @@ fn oci_layout_errors_are_clear() {
 
 #[test]
 fn cyclonedx_and_spdx_of_a_real_image_validate() {
-    use chainward_sbom::schema::{SchemaKind, validate_against_schema};
+    use chainward_testkit::schema::{SchemaKind, validate_against_schema};
     let Some(shared) = chainward_testkit::shared_dir() else { return };
     let target = layout(&shared, "debian-12-app");
     for (format, kind) in [("cyclonedx", SchemaKind::CycloneDx16), ("spdx", SchemaKind::Spdx23)] {

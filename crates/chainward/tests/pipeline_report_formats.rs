@@ -29,7 +29,11 @@ fn check_formats_agree(cwd: &Path, paths: &[&str], schemas: &Path) -> usize {
     let (sarif_code, sarif) = audit(cwd, "sarif", paths);
     assert_eq!(sarif_code, json_code, "same exit code for sarif and json");
     let sarif: Value = serde_json::from_slice(&sarif).unwrap();
-    if let Err(e) = chainward_report::schema::validate_sarif(&sarif, schemas) {
+    if let Err(e) = chainward_testkit::schema::validate_against_schema(
+        chainward_testkit::schema::SchemaKind::Sarif210,
+        &sarif,
+        schemas,
+    ) {
         panic!("SARIF of {paths:?} in {} breaks the schema: {e}", cwd.display());
     }
     let run = &sarif["runs"][0];
@@ -169,7 +173,12 @@ fn unauditable_input_makes_an_unsuccessful_run() {
     let (code, sarif) = audit(dir.path(), "sarif", &["."]);
     assert_eq!(code, Some(2));
     let sarif: Value = serde_json::from_slice(&sarif).unwrap();
-    chainward_report::schema::validate_sarif(&sarif, &shared.join("corpus/schemas")).unwrap();
+    chainward_testkit::schema::validate_against_schema(
+        chainward_testkit::schema::SchemaKind::Sarif210,
+        &sarif,
+        &shared.join("corpus/schemas"),
+    )
+    .unwrap();
     let inv = &sarif["runs"][0]["invocations"][0];
     assert_eq!(inv["executionSuccessful"], false);
     let note = inv["toolExecutionNotifications"][0]["message"]["text"].as_str().unwrap();

@@ -285,7 +285,7 @@ mod tests {
         let p = pipelines(s);
         assert_eq!(p.len(), 2);
         let cmd = &p[0].commands[0];
-        assert_eq!(p[0].pipes, []);
+        assert!(p[0].pipes.is_empty());
         let texts: Vec<_> = cmd.args().iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["a | b", "$(cat x | y)", "`z|w`", "q", "r"]);
         assert_eq!(&s[cmd.args()[0].range.clone()], "\"a | b\"");

@@ -1,13 +1,14 @@
-//! Validation of written SBOMs against the official JSON schemas (feature `schema-validation`).
+//! Validation of written documents (CycloneDX, SPDX, SARIF) against the official JSON schemas,
+//! for the tests of every crate that writes them.
 //!
-//! For tests: this crate's and the binary's integration tests check every document they write.
 //! The schemas are read from a folder laid out like the project's shared corpus
 //! (`shared/corpus/schemas`, which holds byte-for-byte copies of the upstream files):
 //!
 //! - `cyclonedx-1.6/bom-1.6.schema.json`, which `$ref`s `spdx.schema.json` and
 //!   `jsf-0.82.schema.json` by relative name; both are registered under the URIs those names
 //!   resolve to against the main schema's `$id` (`http://cyclonedx.org/schema/…`);
-//! - `spdx-2.3/spdx-schema.json`.
+//! - `spdx-2.3/spdx-schema.json`;
+//! - `sarif-2.1.0/sarif-schema-2.1.0.json` (draft-04, self-contained).
 //!
 //! Nothing is ever fetched: every resource is registered up front, and the retriever refuses
 //! anything else, so a missing file fails validator construction instead of reaching the network.
@@ -15,7 +16,7 @@
 //! the corpus README mentions is usually run with a format checker.
 //!
 //! ```no_run
-//! use chainward_sbom::schema::{SchemaKind, validate_against_schema};
+//! use chainward_testkit::schema::{SchemaKind, validate_against_schema};
 //! # fn check(written: &[u8], schemas: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
 //! let doc: serde_json::Value = serde_json::from_slice(written)?;
 //! validate_against_schema(SchemaKind::CycloneDx16, &doc, schemas)?;
@@ -35,6 +36,8 @@ pub enum SchemaKind {
     CycloneDx16,
     /// SPDX 2.3 JSON (`spdx-2.3/spdx-schema.json`).
     Spdx23,
+    /// SARIF 2.1.0 (`sarif-2.1.0/sarif-schema-2.1.0.json`).
+    Sarif210,
 }
 
 struct SchemaFiles {
@@ -54,6 +57,7 @@ impl SchemaKind {
                 ],
             },
             SchemaKind::Spdx23 => SchemaFiles { main: "spdx-2.3/spdx-schema.json", referenced: &[] },
+            SchemaKind::Sarif210 => SchemaFiles { main: "sarif-2.1.0/sarif-schema-2.1.0.json", referenced: &[] },
         }
     }
 }

@@ -481,14 +481,23 @@ pub fn walk_blob(
         (compression, None) => {
             // Already verified (a registry download is hashed as it streams to disk).
             let reader = BufReader::with_capacity(READ_BUFFER, region);
-            walk_verified(reader, compression, &blob_path, layer_name, interest, limits, budget)
+            walk_compressed(reader, compression, Verified::ByDigest, &blob_path, layer_name, interest, limits, budget)
         }
         (compression, Some(expected)) => {
             // Hash on a second thread while this one inflates: the digest costs no wall time
             // when a core is free, and it covers every byte of the blob, including any after
             // the end of the compressed stream.
             let (reader, hasher) = pipe::spawn(region, BlobHasher(Sha256::new()));
-            let walked = walk_verified(reader, compression, &blob_path, layer_name, interest, limits, budget);
+            let walked = walk_compressed(
+                reader,
+                compression,
+                Verified::ByDigest,
+                &blob_path,
+                layer_name,
+                interest,
+                limits,
+                budget,
+            );
             let actual = hasher.finish().map_err(io_err)?;
             // A tampered blob often also breaks decompression: name the real cause first.
             if &actual != expected {
@@ -499,42 +508,24 @@ pub fn walk_blob(
     }
 }
 
-/// Walks a compressed layer whose bytes are checked against its digest. Gzip's CRC is left
-/// out: the digest covers it (see [`crate::gzip`]).
-fn walk_verified<R: BufRead>(
-    reader: R,
-    compression: Compression,
-    path: &str,
-    layer_name: &str,
-    interest: &dyn Interest,
-    limits: &Limits,
-    budget: &Budget,
-) -> Result<LayerIndex, WalkError> {
-    let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.to_owned(), source };
-    let decoder: Box<dyn Read + '_> = match compression {
-        Compression::Gzip => Box::new(DigestVerifiedGzip::new(reader)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
-        Compression::None => {
-            return Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0);
-        }
-    };
-    let (index, Streaming(mut rest)) = walk_tar(
-        Streaming(BufReader::with_capacity(READ_BUFFER, decoder)),
-        layer_name,
-        interest,
-        limits,
-        budget,
-        None,
-    )?;
-    drain_after_end(&mut rest, layer_name, path, limits, budget)?;
-    Ok(index)
+/// Whether a layer's compressed bytes are checked against a digest (as they are read, or
+/// when they were downloaded).
+#[derive(Clone, Copy)]
+enum Verified {
+    /// The sha256 covers every compressed byte, so gzip's CRC-32 is left out (see
+    /// [`crate::gzip`]).
+    ByDigest,
+    /// Nothing else checks the bytes: gzip's CRC-32 must.
+    No,
 }
 
-/// Inflates (or not) and walks one layer stream that no digest checks (gzip's CRC does), then reads the stream to its end so that
+/// Inflates (or not) and walks one layer stream, then reads the stream to its end so that
 /// truncation or trailing garbage after the tar is an error, not silently ignored.
+#[allow(clippy::too_many_arguments)] // the walk's context, passed through
 fn walk_compressed<R: BufRead>(
     reader: R,
     compression: Compression,
+    verified: Verified,
     path: &str,
     layer_name: &str,
     interest: &dyn Interest,
@@ -542,10 +533,11 @@ fn walk_compressed<R: BufRead>(
     budget: &Budget,
 ) -> Result<LayerIndex, WalkError> {
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: path.to_owned(), source };
-    let decoder: Box<dyn Read + '_> = match compression {
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
-        Compression::None => {
+    let decoder: Box<dyn Read + '_> = match (compression, verified) {
+        (Compression::Gzip, Verified::ByDigest) => Box::new(DigestVerifiedGzip::new(reader)),
+        (Compression::Gzip, Verified::No) => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+        (Compression::Zstd, _) => Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(io_err)?),
+        (Compression::None, _) => {
             return Ok(walk_tar(Streaming(reader), layer_name, interest, limits, budget, None)?.0);
         }
     };
@@ -587,7 +579,7 @@ pub fn walk_reader<R: Read>(
     let mut buffered = BufReader::with_capacity(READ_BUFFER, reader);
     let head = buffered.fill_buf().map_err(io_err)?;
     let compression = Compression::sniff(&head[..head.len().min(4)]);
-    walk_compressed(buffered, compression, layer_name, layer_name, interest, limits, budget)
+    walk_compressed(buffered, compression, Verified::No, layer_name, layer_name, interest, limits, budget)
 }
 
 /// Inflates whatever follows the tar's end-of-archive marker to its end, so that a

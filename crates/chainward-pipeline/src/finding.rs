@@ -139,6 +139,18 @@ impl Spot {
         Spot { route, focus, annotation: annotation.into() }
     }
 
+    /// The whole step (a sequence item) or calling job (a mapping entry) at `parent`, with no
+    /// annotation: the hidden location that lets an ignore comment anywhere on it apply, as
+    /// zizmor's do.
+    pub fn whole_entry(parent: &Route) -> Self {
+        let focus = if matches!(parent.split_last(), Some((chainward_yaml::RouteComponent::Index(_), _))) {
+            Focus::Value
+        } else {
+            Focus::Key
+        };
+        Spot::new(parent.clone(), focus, "")
+    }
+
     /// A location at a byte range of the source (inputs that are not YAML, such as
     /// Dockerfiles); its route is empty.
     pub fn bytes(range: std::ops::Range<usize>, annotation: impl Into<String>) -> Self {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chainward_gha::{PreCommitConfig, RepositoryUses, Step, Uses, Workflow};
-use chainward_yaml::{Route, RouteComponent};
+use chainward_yaml::Route;
 
 use super::{Audit, AuditInfo, StepParent};
 use crate::finding::{Confidence, Draft, Focus, Severity, Sink, Spot};
@@ -54,9 +54,7 @@ impl ArchivedUses {
         let slug = format!("{}/{}", uses.owner, uses.repo);
         let primary = Spot::new(parent.key("uses"), Focus::Text(slug), "repository is archived");
         // An ignore comment anywhere on the step (or the calling job's `uses:` entry) applies.
-        let focus =
-            if matches!(parent.split_last(), Some((RouteComponent::Index(_), _))) { Focus::Value } else { Focus::Key };
-        let hidden = Spot::new(parent.clone(), focus, "");
+        let hidden = Spot::whole_entry(parent);
         out.report(Draft::new(Severity::Medium, Confidence::High, primary).hidden(hidden));
     }
 }

@@ -34,22 +34,14 @@ impl Audit for DockerUnpinnedApt {
     }
 
     fn dockerfile(&self, file: &Dockerfile, out: &mut Sink<'_>) {
-        for ins in file.instructions().iter().filter(|i| i.keyword == "RUN") {
-            let mut places = Vec::new();
-            for script in file.scripts(ins) {
-                for cmd in script.pipelines().iter().flat_map(|p| &p.commands) {
-                    let Some(sub) = apt_install(cmd) else { continue };
-                    for (_, w) in cmd.operands_from(sub + 1, APT_VALUED) {
-                        let t = w.text.as_str();
-                        if !(t.contains('=') || t.contains('/') || t.ends_with(".deb")) {
-                            places.push((script.source_range(w.range.clone()), format!("`{t}` has no =version")));
-                        }
-                    }
+        file.report_per_run(Severity::Low, Confidence::High, out, |script, cmd, places| {
+            let Some(sub) = apt_install(cmd) else { return };
+            for (_, w) in cmd.operands_from(sub + 1, APT_VALUED) {
+                let t = w.text.as_str();
+                if !(t.contains('=') || t.contains('/') || t.ends_with(".deb")) {
+                    places.push((script.source_range(w.range.clone()), format!("`{t}` has no =version")));
                 }
             }
-            if let Some(draft) = ins.draft_all(Severity::Low, Confidence::High, places) {
-                out.report(draft);
-            }
-        }
+        });
     }
 }

@@ -40,28 +40,20 @@ impl Audit for DockerUnpinnedNpm {
     }
 
     fn dockerfile(&self, file: &Dockerfile, out: &mut Sink<'_>) {
-        for ins in file.instructions().iter().filter(|i| i.keyword == "RUN") {
-            let mut places = Vec::new();
-            for script in file.scripts(ins) {
-                for cmd in script.pipelines().iter().flat_map(|p| &p.commands) {
-                    if cmd.program() != Some("npm") {
-                        continue;
-                    }
-                    let Some((sub, w)) = cmd.subcommand(NPM_VALUED) else { continue };
-                    if !matches!(w.text.as_str(), "install" | "i" | "add" | "isntall" | "in") {
-                        continue;
-                    }
-                    for (_, w) in cmd.operands_from(sub + 1, NPM_VALUED) {
-                        if !pinned(&w.text) {
-                            let note = format!("`{}` has no @version", w.text);
-                            places.push((script.source_range(w.range.clone()), note));
-                        }
-                    }
+        file.report_per_run(Severity::Low, Confidence::High, out, |script, cmd, places| {
+            if cmd.program() != Some("npm") {
+                return;
+            }
+            let Some((sub, w)) = cmd.subcommand(NPM_VALUED) else { return };
+            if !matches!(w.text.as_str(), "install" | "i" | "add" | "isntall" | "in") {
+                return;
+            }
+            for (_, w) in cmd.operands_from(sub + 1, NPM_VALUED) {
+                if !pinned(&w.text) {
+                    let note = format!("`{}` has no @version", w.text);
+                    places.push((script.source_range(w.range.clone()), note));
                 }
             }
-            if let Some(draft) = ins.draft_all(Severity::Low, Confidence::High, places) {
-                out.report(draft);
-            }
-        }
+        });
     }
 }

@@ -102,31 +102,23 @@ impl Audit for DockerUnpinnedPip {
     }
 
     fn dockerfile(&self, file: &Dockerfile, out: &mut Sink<'_>) {
-        for ins in file.instructions().iter().filter(|i| i.keyword == "RUN") {
-            let mut places = Vec::new();
-            for script in file.scripts(ins) {
-                for cmd in script.pipelines().iter().flat_map(|p| &p.commands) {
-                    let Some(from) = pip_install(cmd) else { continue };
-                    if cmd.has_option(&["r", "requirement", "c", "constraint"])
-                        || cmd.args().iter().any(|w| w.text.starts_with("--requirement=") || w.text.starts_with("-r"))
-                    {
-                        continue;
-                    }
-                    let packages = cmd.operands_from(from, PIP_VALUED);
-                    if packages.iter().any(|(_, w)| w.text == ".") {
-                        continue;
-                    }
-                    for (_, w) in packages {
-                        if !pinned(&w.text) {
-                            let note = format!("`{}` has no version specifier", w.text);
-                            places.push((script.source_range(w.range.clone()), note));
-                        }
-                    }
+        file.report_per_run(Severity::Low, Confidence::High, out, |script, cmd, places| {
+            let Some(from) = pip_install(cmd) else { return };
+            if cmd.has_option(&["r", "requirement", "c", "constraint"])
+                || cmd.args().iter().any(|w| w.text.starts_with("--requirement=") || w.text.starts_with("-r"))
+            {
+                return;
+            }
+            let packages = cmd.operands_from(from, PIP_VALUED);
+            if packages.iter().any(|(_, w)| w.text == ".") {
+                return;
+            }
+            for (_, w) in packages {
+                if !pinned(&w.text) {
+                    let note = format!("`{}` has no version specifier", w.text);
+                    places.push((script.source_range(w.range.clone()), note));
                 }
             }
-            if let Some(draft) = ins.draft_all(Severity::Low, Confidence::High, places) {
-                out.report(draft);
-            }
-        }
+        });
     }
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chainward_gha::{RepositoryUses, Step, Uses, Workflow};
-use chainward_yaml::{Route, RouteComponent};
+use chainward_yaml::Route;
 
 use super::{Audit, AuditInfo, StepParent};
 use crate::finding::{Confidence, Draft, Focus, Severity, Sink, Spot};
@@ -237,9 +237,7 @@ impl TyposquatUses {
             Focus::Text(slug.clone()),
             format!("{} looks like {popular} with {}", slug.to_ascii_lowercase(), typo.describe()),
         );
-        let focus =
-            if matches!(parent.split_last(), Some((RouteComponent::Index(_), _))) { Focus::Value } else { Focus::Key };
-        let hidden = Spot::new(parent.clone(), focus, "");
+        let hidden = Spot::whole_entry(parent);
         out.report(Draft::new(Severity::High, Confidence::Low, primary).hidden(hidden));
     }
 }

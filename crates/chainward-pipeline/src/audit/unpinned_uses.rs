@@ -5,7 +5,7 @@
 //! (`./`, `$/`) and `docker://` references are out of scope (the latter is `unpinned-images`).
 
 use chainward_gha::{Step, Uses, Workflow};
-use chainward_yaml::{Route, RouteComponent};
+use chainward_yaml::Route;
 
 use super::{Audit, AuditInfo, StepParent};
 use crate::config::{UnpinnedUsesPolicies, UsesPolicy};
@@ -48,9 +48,7 @@ impl UnpinnedUses {
         };
         let spot = Spot::new(parent.key("uses"), Focus::Text(raw.trim().to_owned()), annotation);
         // An ignore comment anywhere in the step (or calling job) applies, as in zizmor.
-        let focus =
-            if matches!(parent.split_last(), Some((RouteComponent::Index(_), _))) { Focus::Value } else { Focus::Key };
-        let hidden = Spot::new(parent.clone(), focus, "");
+        let hidden = Spot::whole_entry(parent);
         out.report(Draft::new(Severity::High, Confidence::High, spot).hidden(hidden));
     }
 }

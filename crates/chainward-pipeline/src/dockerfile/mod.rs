@@ -103,6 +103,29 @@ pub struct Dockerfile {
 }
 
 impl Dockerfile {
+    /// Reports, per RUN instruction, one finding over the places `visit` flags in the commands
+    /// of its scripts (hadolint counts findings per instruction): the walk the package-install
+    /// audits share.
+    pub(crate) fn report_per_run(
+        &self,
+        severity: crate::finding::Severity,
+        confidence: crate::finding::Confidence,
+        out: &mut crate::finding::Sink<'_>,
+        mut visit: impl FnMut(&Script<'_>, &shell::Command, &mut Vec<(Range<usize>, String)>),
+    ) {
+        for ins in self.instructions().iter().filter(|i| i.keyword == "RUN") {
+            let mut places = Vec::new();
+            for script in self.scripts(ins) {
+                for cmd in script.pipelines().iter().flat_map(|p| &p.commands) {
+                    visit(&script, cmd, &mut places);
+                }
+            }
+            if let Some(draft) = ins.draft_all(severity, confidence, places) {
+                out.report(draft);
+            }
+        }
+    }
+
     /// Every instruction, in order.
     pub fn instructions(&self) -> &[Instruction] {
         &self.instructions

@@ -10,7 +10,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use flate2::{Decompress, FlushDecompress, Status};
+use zlib_rs::{Inflate, InflateFlush, Status};
 
 const FHCRC: u8 = 0x02;
 const FEXTRA: u8 = 0x04;
@@ -31,15 +31,121 @@ enum State {
 
 /// Inflates a gzip stream whose compressed bytes are verified elsewhere (see module docs).
 pub struct DigestVerifiedGzip<R> {
-    inner: R,
-    inflate: Decompress,
+    inner: Counted<R>,
+    inflate: Inflate,
     state: State,
+    /// Where to pause for a second thread to take over (see [`crate::split`]).
+    stop: Option<Stop>,
 }
+
+/// A pause at the end of the block that ends in compressed byte `target` of the first
+/// member, if there is one.
+struct Stop {
+    /// Up to this compressed offset inflate runs freely; past it, block by block.
+    blocks_from: u64,
+    /// `None` until [`DigestVerifiedGzip::set_stop_target`].
+    target: Option<u64>,
+    outcome: StopOutcome,
+}
+
+/// Where a [`Stop`] stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopOutcome {
+    /// Not there yet.
+    Running,
+    /// At `blocks_from` with no target set: reads return 0 until one is set.
+    NeedsTarget,
+    /// Paused after this many bytes of output, at the block end in the target byte.
+    Reached(u64),
+    /// No block ended in the target byte: the stop is void and reading goes on.
+    Missed,
+}
+
+/// How far the stop lets inflate look past the target byte for the block end that is in it.
+const STOP_LOOKAHEAD: u64 = 4096;
 
 impl<R: BufRead> DigestVerifiedGzip<R> {
     /// Reads gzip members from `inner`.
     pub fn new(inner: R) -> Self {
-        Self { inner, inflate: Decompress::new(false), state: State::Header { first: true } }
+        Self {
+            inner: Counted { inner, count: 0 },
+            inflate: Inflate::new(false, 15),
+            state: State::Header { first: true },
+            stop: None,
+        }
+    }
+
+    /// Pauses inflating the first member at the end of the block that ends in compressed byte
+    /// `target` (offsets from the start of the gzip stream), running block by block from
+    /// `blocks_from` on. With `target` unknown yet, reads return 0 at `blocks_from` until
+    /// [`Self::set_stop_target`]. zlib reports a block's end as the byte that holds its last
+    /// bit (fewer than 8 bits unused), so a pause "in byte t" is exact to that byte.
+    pub(crate) fn stop_at_block_end(&mut self, blocks_from: u64, target: Option<u64>) {
+        self.stop = Some(Stop { blocks_from, target, outcome: StopOutcome::Running });
+    }
+
+    /// Sets the target byte of a stop waiting for it.
+    pub(crate) fn set_stop_target(&mut self, target: u64) {
+        if let Some(stop) = &mut self.stop {
+            stop.target = Some(target);
+            stop.outcome = StopOutcome::Running;
+        }
+    }
+
+    /// Where the stop stands (`Missed` when there is none).
+    pub(crate) fn stop_outcome(&self) -> StopOutcome {
+        self.stop.as_ref().map_or(StopOutcome::Missed, |s| s.outcome)
+    }
+
+    /// Whether inflate is running block by block before its stop (output then comes in
+    /// small pieces, and the caller keeps the last 32 KiB of it).
+    pub(crate) fn in_stop_approach(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.outcome == StopOutcome::Running && self.inner.count >= s.blocks_from)
+    }
+
+    /// Drops the stop: reading goes on from wherever inflate stands.
+    pub(crate) fn clear_stop(&mut self) {
+        self.stop = None;
+    }
+
+    /// The input to give inflate next and how, under the stop; `None` while paused.
+    fn stop_input_limit(&mut self, available: usize) -> Option<(usize, InflateFlush)> {
+        let at = self.inner.count;
+        let Some(stop) = &mut self.stop else { return Some((available, InflateFlush::NoFlush)) };
+        let limit = |end: u64| usize::try_from(end.saturating_sub(at)).unwrap_or(usize::MAX).min(available);
+        match stop.outcome {
+            StopOutcome::Reached(_) | StopOutcome::NeedsTarget => None,
+            StopOutcome::Missed => Some((available, InflateFlush::NoFlush)),
+            StopOutcome::Running if at < stop.blocks_from => Some((limit(stop.blocks_from), InflateFlush::NoFlush)),
+            StopOutcome::Running => match stop.target {
+                None => {
+                    stop.outcome = StopOutcome::NeedsTarget;
+                    None
+                }
+                Some(t) if at >= t + STOP_LOOKAHEAD => {
+                    stop.outcome = StopOutcome::Missed;
+                    Some((available, InflateFlush::NoFlush))
+                }
+                Some(t) => Some((limit(t + STOP_LOOKAHEAD), InflateFlush::Block)),
+            },
+        }
+    }
+
+    /// After a block-by-block step: a return with input and output room left is a block end.
+    /// (zlib leaves a block-by-block call early only at a block end; a block that ends just
+    /// as the input runs out cannot be told apart and is missed, which only voids the stop.)
+    fn note_block_end(&mut self, input_left: bool, output_left: bool) {
+        let at = self.inner.count;
+        let total_out = self.inflate.total_out();
+        let Some(stop) = &mut self.stop else { return };
+        if !input_left || !output_left {
+            return;
+        }
+        match stop.target {
+            Some(t) if at == t => stop.outcome = StopOutcome::Reached(total_out),
+            Some(t) if at > t => stop.outcome = StopOutcome::Missed,
+            _ => {}
+        }
     }
 
     /// Parses one member header. Returns false at a clean end of input between members.
@@ -128,6 +234,14 @@ impl<R: BufRead> Read for DigestVerifiedGzip<R> {
             match self.state {
                 State::Done => return Ok(0),
                 State::Header { first } => {
+                    if !first {
+                        // A stop applies to the first member only.
+                        if let Some(stop) = &mut self.stop
+                            && stop.outcome == StopOutcome::Running
+                        {
+                            stop.outcome = StopOutcome::Missed;
+                        }
+                    }
                     if self.read_header(first)? {
                         self.inflate.reset(false);
                         self.state = State::Body;
@@ -136,25 +250,34 @@ impl<R: BufRead> Read for DigestVerifiedGzip<R> {
                     }
                 }
                 State::Body => {
-                    let input = self.inner.fill_buf()?;
+                    let available = self.inner.fill_buf()?.len();
+                    let Some((take, flush)) = self.stop_input_limit(available) else { return Ok(0) };
+                    let input = &self.inner.fill_buf()?[..take];
                     let input_was_empty = input.is_empty();
                     let (in_before, out_before) = (self.inflate.total_in(), self.inflate.total_out());
-                    let status = self
-                        .inflate
-                        .decompress(input, buf, FlushDecompress::None)
-                        .map_err(|e| invalid(&format!("corrupt deflate data: {e}")))?;
+                    let status = self.inflate.decompress(input, buf, flush).map_err(|e| {
+                        invalid(&format!(
+                            "corrupt deflate data: {}",
+                            self.inflate.error_message().unwrap_or(e.as_str())
+                        ))
+                    })?;
                     let consumed = usize::try_from(self.inflate.total_in() - in_before).unwrap_or(usize::MAX);
                     let produced = usize::try_from(self.inflate.total_out() - out_before).unwrap_or(usize::MAX);
                     self.inner.consume(consumed);
                     if status == Status::StreamEnd {
                         self.read_trailer()?;
                         self.state = State::Header { first: false };
-                    } else if produced == 0 && consumed == 0 {
-                        return Err(if input_was_empty {
-                            truncated(io::ErrorKind::UnexpectedEof.into(), "gzip deflate data")
-                        } else {
-                            invalid("deflate data makes no progress")
-                        });
+                    } else {
+                        if flush == InflateFlush::Block {
+                            self.note_block_end(consumed < take, produced < buf.len());
+                        }
+                        if produced == 0 && consumed == 0 {
+                            return Err(if input_was_empty {
+                                truncated(io::ErrorKind::UnexpectedEof.into(), "gzip deflate data")
+                            } else {
+                                invalid("deflate data makes no progress")
+                            });
+                        }
                     }
                     if produced > 0 {
                         return Ok(produced);
@@ -162,6 +285,31 @@ impl<R: BufRead> Read for DigestVerifiedGzip<R> {
                 }
             }
         }
+    }
+}
+
+/// Counts the bytes consumed from a reader: the compressed offset a stop is set in.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        self.count += amount as u64;
     }
 }
 

@@ -6,11 +6,13 @@
 //! asked for; the [`tree`] applies the layers in order with OCI whiteouts.
 #![deny(missing_docs)]
 
+pub mod deflate;
 pub mod gzip;
 pub mod manifest;
 mod pipe;
 pub mod reference;
 pub mod source;
+mod split;
 pub mod tar;
 pub mod tree;
 pub mod walk;

@@ -122,6 +122,13 @@ pub trait SkipRead: Read + Sized {
     fn skip(&mut self, n: u64) -> io::Result<u64> {
         io::copy(&mut self.by_ref().take(n), &mut io::sink())
     }
+
+    /// Whether the walk ends before the entry that starts at stream offset `pos`, because
+    /// the rest of the stream is walked elsewhere (one layer inflated on two threads, see
+    /// `crate::split`). Asked only between entries; the default never hands off.
+    fn hands_off_at(&mut self, _pos: u64) -> bool {
+        false
+    }
 }
 
 /// Wraps a seekable reader so that skipping seeks instead of reading.
@@ -335,6 +342,12 @@ impl<R: SkipRead> TarReader<R> {
             return Ok(None);
         }
         self.finish_current()?;
+        // A hand-off is only sound where no earlier record shapes later entries: PAX
+        // global headers do, and the second walk would not have seen them.
+        if self.global_path.is_none() && self.global_size.is_none() && self.inner.hands_off_at(self.pos) {
+            self.done = true;
+            return Ok(None);
+        }
         let mut long_name: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;
         let mut pax = PaxOverrides::default();
@@ -463,6 +476,12 @@ fn header_name(block: &[u8; 512]) -> Vec<u8> {
         }
     }
     name
+}
+
+/// Whether a 512-byte block is a ustar/GNU header with a valid checksum: where a walk can
+/// start in the middle of a tar stream.
+pub(crate) fn is_header(block: &[u8; 512]) -> bool {
+    &block[257..262] == b"ustar" && verify_checksum(block, 0).is_ok()
 }
 
 fn verify_checksum(block: &[u8; 512], offset: u64) -> Result<(), TarError> {

@@ -235,7 +235,31 @@ impl Budget {
         Ok(())
     }
 
-    fn remaining_bytes(&self, limits: &Limits) -> u64 {
+    /// A copy of the counters for a walk whose result may be thrown away (the second half
+    /// of a layer inflated on two threads): it meets the bounds as they stand now, and its
+    /// use reaches this budget only through [`Budget::absorb`] when its result is kept.
+    pub(crate) fn fork(&self) -> Budget {
+        Budget {
+            bytes: AtomicU64::new(self.bytes.load(Ordering::Relaxed)),
+            entries: AtomicU64::new(self.entries.load(Ordering::Relaxed)),
+            kept: AtomicU64::new(self.kept.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Charges what a fork used since `base` (the fork as it was made).
+    pub(crate) fn absorb(&self, limits: &Limits, fork: &Budget, base: &Budget) -> Result<(), WalkError> {
+        let used = |a: &AtomicU64, b: &AtomicU64| a.load(Ordering::Relaxed).saturating_sub(b.load(Ordering::Relaxed));
+        self.keep(limits, used(&fork.kept, &base.kept))?;
+        self.charge(limits, used(&fork.bytes, &base.bytes), used(&fork.entries, &base.entries))
+    }
+
+    /// Bytes, entries and kept bytes charged so far.
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> [u64; 3] {
+        [&self.bytes, &self.entries, &self.kept].map(|c| c.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn remaining_bytes(&self, limits: &Limits) -> u64 {
         limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed))
     }
 }
@@ -443,7 +467,7 @@ impl Seek for FileRegion {
     }
 }
 
-const READ_BUFFER: usize = 256 * 1024;
+pub(crate) const READ_BUFFER: usize = 256 * 1024;
 /// Buffer for uncompressed layers walked by seeking: most reads are one 512-byte header
 /// followed by a jump, so a large buffer would be filled in vain; 16 KiB still holds the
 /// headers and bodies of runs of small files.
@@ -457,6 +481,18 @@ pub fn walk_blob(
     interest: &dyn Interest,
     limits: &Limits,
     budget: &Budget,
+) -> Result<LayerIndex, WalkError> {
+    walk_blob_with(blob, layer_name, interest, limits, budget, crate::split::worth_splitting(blob.len))
+}
+
+/// [`walk_blob`], splitting a gzip layer over two threads only when `split` is set.
+pub(crate) fn walk_blob_with(
+    blob: &BlobFile,
+    layer_name: &str,
+    interest: &dyn Interest,
+    limits: &Limits,
+    budget: &Budget,
+    split: bool,
 ) -> Result<LayerIndex, WalkError> {
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: blob.path.display().to_string(), source };
     let mut region = FileRegion::open(&blob.path, blob.offset, blob.len).map_err(io_err)?;
@@ -477,6 +513,9 @@ pub fn walk_blob(
             let addressable = Addressable { path: blob.path.clone(), base: blob.offset };
             let reader = Seeking(BufReader::with_capacity(SEEKING_BUFFER, region));
             walk_tar(reader, layer_name, interest, limits, budget, Some(&addressable)).map(|(i, _)| i)
+        }
+        (Compression::Gzip, _) if split => {
+            crate::split::walk_split(blob, blob.len / 2, layer_name, interest, limits, budget).map(|(index, _)| index)
         }
         (compression, None) => {
             // Already verified (a registry download is hashed as it streams to disk).
@@ -554,7 +593,7 @@ fn walk_compressed<R: BufRead>(
 }
 
 /// Hashes the blob's bytes as they pass its reading stage.
-struct BlobHasher(Sha256);
+pub(crate) struct BlobHasher(pub(crate) Sha256);
 
 impl pipe::Observer for BlobHasher {
     type Output = Digest;
@@ -586,7 +625,7 @@ pub fn walk_reader<R: Read>(
 /// truncated or corrupt compressed stream (a cut or wrong gzip trailer, a broken zstd
 /// frame) is an error, as it is for Docker and containerd, which drain the stream after the
 /// tar ends. The bytes count against the image bound: trailing data can be a bomb too.
-fn drain_after_end(
+pub(crate) fn drain_after_end(
     rest: &mut impl Read,
     layer_name: &str,
     path: &str,

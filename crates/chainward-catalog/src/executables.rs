@@ -7,6 +7,7 @@
 //! from files whose bytes are still readable (uncompressed archives, root filesystems).
 
 use std::borrow::Cow;
+use std::io::{Read, Seek, SeekFrom};
 
 use crate::{CatalogContext, Cataloger};
 
@@ -55,6 +56,16 @@ impl CatalogContext<'_> {
         }
         if !self.tree.is_readable(path) {
             return None;
+        }
+        // Still in a file: the cataloger reads the parts it needs, not the whole executable.
+        if let Ok(Some(mut file)) = self.tree.open(path) {
+            let mut head = [0u8; 4];
+            file.read_exact(&mut head).ok()?;
+            if !chainward_image::is_executable_format(&head) {
+                return None;
+            }
+            file.seek(SeekFrom::Start(0)).ok()?;
+            return cataloger.extract_executable_from_file(path, &mut file).map(Cow::Owned);
         }
         let bytes = self.tree.read(path).ok()?;
         if !chainward_image::is_executable_format(bytes.get(..4)?) {

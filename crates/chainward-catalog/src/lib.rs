@@ -95,7 +95,20 @@ pub trait Cataloger: Sync {
     fn extract_executable(&self, _path: &str, _bytes: &[u8]) -> Option<Vec<u8>> {
         None
     }
+    /// [`Cataloger::extract_executable`] for an executable whose bytes are still in a file
+    /// (an uncompressed archive, a root filesystem), positioned at its start. The default
+    /// reads it whole; a cataloger that needs only parts of it reads only those.
+    fn extract_executable_from_file(&self, path: &str, file: &mut dyn ReadSeek) -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).ok()?;
+        self.extract_executable(path, &bytes)
+    }
 }
+
+/// A file that can be read at any offset.
+pub trait ReadSeek: std::io::Read + std::io::Seek {}
+
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
 
 /// The catalogers chainward runs on images: package databases, installed packages, and
 /// lockfiles. A lockfile entry that is also installed is reported once, with the installed

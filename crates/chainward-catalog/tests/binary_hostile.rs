@@ -9,12 +9,22 @@
 use std::io::Write;
 use std::path::Path;
 
-use chainward_catalog::lang::binary::{BinaryCataloger, extract, packages_of_extract};
+use chainward_catalog::lang::binary::{BinaryCataloger, extract_from_file, packages_of_extract};
 use chainward_catalog::{Catalog, CatalogerSet};
 use chainward_image::source::{LoadOptions, Target, load_image};
 use chainward_model::{Ecosystem, Location};
 
 const MAGIC: &[u8] = b"\xff Go buildinf:";
+
+/// The extract of an executable read from memory, checked to be the same when read
+/// positionally from a file (the way uncompressed archives and root filesystems are read:
+/// headers and the needed sections only), so every case below covers both readers.
+fn extract(bytes: &[u8]) -> Option<Vec<u8>> {
+    let in_memory = chainward_catalog::lang::binary::extract(bytes);
+    let from_file = extract_from_file(&mut std::io::Cursor::new(bytes));
+    assert_eq!(from_file, in_memory, "the positional reader must agree with the in-memory one");
+    in_memory
+}
 
 /// A little-endian ELF64 executable with the given sections: (name, flags, address, data).
 fn elf(sections: &[(&str, u64, u64, &[u8])]) -> Vec<u8> {

@@ -405,6 +405,31 @@ impl FileTree {
         }
     }
 
+    /// A reader over a regular file (following links) whose bytes are still in a file on disk
+    /// (an uncompressed archive's region, a root filesystem), for readers that need only parts
+    /// of it; `Ok(None)` when its bytes are in memory (read them with [`FileTree::read`]).
+    pub fn open(&self, path: &str) -> Result<Option<FileRegion>, ReadError> {
+        let (_, node) = self.lookup(path)?;
+        if node.kind != NodeKind::File {
+            return Err(ReadError::NotAFile { path: path.to_owned() });
+        }
+        let too_large = || ReadError::TooLarge { path: path.to_owned(), size: node.size, limit: self.max_file_size };
+        let io_err = |source| ReadError::Io { path: path.to_owned(), source };
+        match &node.content {
+            Content::Captured(_) => Ok(None),
+            Content::None | Content::Extracted(_) => Err(ReadError::NotCaptured { path: path.to_owned() }),
+            Content::TooLarge => Err(too_large()),
+            Content::Region { .. } | Content::Disk(_) if node.size > self.max_file_size => Err(too_large()),
+            Content::Region { path: file, offset, len } => {
+                FileRegion::open(file, *offset, *len).map(Some).map_err(io_err)
+            }
+            Content::Disk(file) => {
+                let f = open_no_follow(file).map_err(io_err)?;
+                FileRegion::from_file(f, 0, node.size).map(Some).map_err(io_err)
+            }
+        }
+    }
+
     /// Every kept version of a file (after resolving links), oldest first, each with the
     /// layer that wrote it; the last is the current content. Versions not kept in memory
     /// (rootfs, file regions) have no history: only the current one is returned.

@@ -433,7 +433,11 @@ pub struct FileRegion {
 impl FileRegion {
     /// Opens the region.
     pub fn open(path: &Path, offset: u64, len: u64) -> io::Result<Self> {
-        let mut file = File::open(path)?;
+        Self::from_file(File::open(path)?, offset, len)
+    }
+
+    /// The region of a file already open.
+    pub fn from_file(mut file: File, offset: u64, len: u64) -> io::Result<Self> {
         file.seek(SeekFrom::Start(offset))?;
         Ok(Self { file, start: offset, len, pos: 0 })
     }

@@ -2,8 +2,12 @@
 //! `object` crate: every read is a bounds-checked slice of the input, so a lying section
 //! table or an offset past the end gives an error or nothing, never a panic, and nothing is
 //! allocated at a size the file claims.
+//!
+//! The input is any `ReadRef`: a byte slice (an executable read from a stream), or
+//! `object`'s `ReadCache` over a file still on disk, which reads only the headers and the
+//! sections asked for instead of the whole executable.
 
-use object::{FileKind, Object, ObjectSection, ObjectSegment, SectionKind};
+use object::{FileKind, Object, ObjectSection, ObjectSegment, ReadRef, SectionKind};
 
 /// The most architectures read from one fat Mach-O (real ones carry two or three).
 const MAX_FAT_ARCHES: usize = 8;
@@ -22,9 +26,42 @@ pub enum ExecutableError {
     },
 }
 
+/// The most data sections looked at for build information.
+pub const MAX_DATA_SECTIONS: usize = 64;
+
+/// The start of a data section, see [`Image::data_sections`].
+pub struct DataSection<'data> {
+    /// Its virtual address.
+    pub address: u64,
+    /// Its size in the file.
+    pub size: u64,
+    /// Its first bytes.
+    pub head: &'data [u8],
+}
+
 /// One image of an executable (a fat Mach-O has one per architecture).
-pub struct Image<'data> {
-    file: object::File<'data>,
+pub struct Image<'data, R: ReadRef<'data> = &'data [u8]> {
+    file: object::File<'data, R>,
+}
+
+/// Whether `data` is a fat (multi-architecture) Mach-O: its images are slices of it, so a
+/// reader over a file reads it whole for them.
+pub fn is_fat<'data, R: ReadRef<'data>>(data: R) -> bool {
+    matches!(FileKind::parse(data), Ok(FileKind::MachOFat32 | FileKind::MachOFat64))
+}
+
+/// The image of a thin executable: `Ok(None)` when `data` is no ELF, PE or thin Mach-O.
+pub fn thin_image<'data, R: ReadRef<'data>>(data: R) -> Result<Option<Image<'data, R>>, ExecutableError> {
+    let Ok(kind) = FileKind::parse(data) else { return Ok(None) };
+    let format = match kind {
+        FileKind::Elf32 | FileKind::Elf64 => "ELF",
+        FileKind::Pe32 | FileKind::Pe64 => "PE",
+        FileKind::MachO32 | FileKind::MachO64 => "Mach-O",
+        _ => return Ok(None),
+    };
+    object::File::parse(data)
+        .map(|file| Some(Image { file }))
+        .map_err(|e| ExecutableError::Headers { format, reason: e.to_string() })
 }
 
 /// The images of an executable: `Ok(empty)` when `bytes` is no ELF, PE or Mach-O.
@@ -57,7 +94,7 @@ fn fat<A: object::read::macho::FatArch>(bytes: &[u8]) -> Vec<Image<'_>> {
         .collect()
 }
 
-impl<'data> Image<'data> {
+impl<'data, R: ReadRef<'data>> Image<'data, R> {
     /// The file bytes of the first section named `name` (`Ok(None)`: no such section).
     pub fn section(&self, name: &str) -> Result<Option<&'data [u8]>, String> {
         match self.file.section_by_name(name) {
@@ -66,15 +103,22 @@ impl<'data> Image<'data> {
         }
     }
 
-    /// The file bytes of the writable data sections, with their addresses, in file order
-    /// (where Go puts its build information when it has no section of its own).
-    pub fn data_sections(&self) -> Vec<(u64, &'data [u8])> {
+    /// The writable data sections (where Go puts its build information when it has no section
+    /// of its own), in file order: each one's address, file-backed size and first `head_len`
+    /// bytes. At most [`MAX_DATA_SECTIONS`]: a hostile section table cannot make a reader over
+    /// a file read the same bytes once per section.
+    pub fn data_sections(&self, head_len: u64) -> Vec<DataSection<'data>> {
         let sections: Vec<_> = self
             .file
             .sections()
             .filter(|s| s.kind() == SectionKind::Data)
-            .filter_map(|s| Some((s.address(), s.data().ok()?)))
-            .filter(|(_, d)| !d.is_empty())
+            .filter_map(|s| {
+                let (_, size) = s.file_range()?;
+                let head = s.data_range(s.address(), size.min(head_len)).ok()??;
+                Some(DataSection { address: s.address(), size, head })
+            })
+            .filter(|d| !d.head.is_empty())
+            .take(MAX_DATA_SECTIONS)
             .collect();
         if !sections.is_empty() || self.file.format() != object::BinaryFormat::Elf {
             return sections;
@@ -88,7 +132,13 @@ impl<'data> Image<'data> {
                 }
                 _ => false,
             })
-            .filter_map(|s| Some((s.address(), s.data().ok()?)))
+            .filter_map(|s| {
+                let (_, size) = s.file_range();
+                let head = s.data_range(s.address(), size.min(head_len)).ok()??;
+                Some(DataSection { address: s.address(), size, head })
+            })
+            .filter(|d| !d.head.is_empty())
+            .take(MAX_DATA_SECTIONS)
             .collect()
     }
 

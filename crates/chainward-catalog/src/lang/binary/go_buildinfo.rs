@@ -23,6 +23,9 @@ pub const MAX_STRING: u64 = 4 << 20;
 /// How far into the data the magic is looked for when there is no build-info section (Go's
 /// own reader looks at the first 64 KiB).
 const SEARCH_WINDOW: usize = 64 << 10;
+/// The most bytes of build information read: the header and two strings of at most
+/// [`MAX_STRING`] with their length prefixes.
+const MAX_BLOB: u64 = HEADER_LEN as u64 + 2 * (MAX_STRING + 10);
 const HEADER_LEN: usize = 32;
 const FLAG_BIG_ENDIAN: u8 = 1;
 const FLAG_INLINE_STRINGS: u8 = 2;
@@ -93,7 +96,7 @@ pub enum BuildInfoError {
 
 /// Finds and reads the build information of one image: `None` when it has none (not a Go
 /// binary).
-pub fn read(image: &Image<'_>) -> Option<Result<RawBuildInfo, BuildInfoError>> {
+pub fn read<'data, R: object::ReadRef<'data>>(image: &Image<'data, R>) -> Option<Result<RawBuildInfo, BuildInfoError>> {
     let read_at = |address: u64, len: u64| image.read_at(address, len);
     for name in [".go.buildinfo", "__go_buildinfo"] {
         if let Ok(Some(section)) = image.section(name)
@@ -102,17 +105,22 @@ pub fn read(image: &Image<'_>) -> Option<Result<RawBuildInfo, BuildInfoError>> {
             return Some(parse(section, read_at));
         }
     }
-    for (address, data) in image.data_sections() {
-        let window = &data[..data.len().min(SEARCH_WINDOW)];
+    for section in image.data_sections(SEARCH_WINDOW as u64) {
+        let window = section.head;
         // The magic is at a 16-byte-aligned address; the first aligned offset of the section:
-        let first = usize::try_from(address.wrapping_neg() % 16).unwrap_or(0);
+        let first = usize::try_from(section.address.wrapping_neg() % 16).unwrap_or(0);
         let mut offset = first;
         while let Some(rest) = window.get(offset..) {
             if rest.len() < MAGIC.len() {
                 break;
             }
             if rest.starts_with(MAGIC) {
-                return Some(parse(&data[offset..], read_at));
+                // The strings may run past the window: the rest of the section, up to the
+                // longest build information read.
+                let at = section.address.wrapping_add(offset as u64);
+                let len = section.size.saturating_sub(offset as u64).min(MAX_BLOB);
+                let blob = image.read_at(at, len).unwrap_or(rest);
+                return Some(parse(blob, read_at));
             }
             offset += 16;
         }

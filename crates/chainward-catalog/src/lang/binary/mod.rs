@@ -14,7 +14,7 @@ pub mod go_buildinfo;
 
 use chainward_model::{Ecosystem, Evidence, Location, Package, Relationship};
 
-use crate::{CatalogContext, CatalogOutput, Cataloger, Warning};
+use crate::{CatalogContext, CatalogOutput, Cataloger, ReadSeek, Warning};
 
 const NAME: &str = "binary";
 /// The cataloger named in warnings about Go build information.
@@ -67,14 +67,37 @@ fn records(mut packed: &[u8]) -> impl Iterator<Item = (Tag, &[u8])> {
 /// the first architecture of a fat file that has one), or why they could not be read.
 /// `None` for files with neither (most executables).
 pub fn extract(bytes: &[u8]) -> Option<Vec<u8>> {
+    match executable::images(bytes) {
+        Ok(images) => extract_from_images(&images),
+        Err(e) => Some(executable_error(&e)),
+    }
+}
+
+/// [`extract`] from an executable still in a file, reading only its headers and the sections
+/// the extract needs (`object`'s `ReadCache`); a fat Mach-O is read whole.
+pub fn extract_from_file<F: std::io::Read + std::io::Seek + ?Sized>(file: &mut F) -> Option<Vec<u8>> {
+    let cache = object::read::ReadCache::new(file);
+    if executable::is_fat(&cache) {
+        let mut bytes = Vec::new();
+        let file = cache.into_inner();
+        file.seek(std::io::SeekFrom::Start(0)).ok()?;
+        file.read_to_end(&mut bytes).ok()?;
+        return extract(&bytes);
+    }
+    match executable::thin_image(&cache) {
+        Ok(image) => extract_from_images(image.as_slice()),
+        Err(e) => Some(executable_error(&e)),
+    }
+}
+
+fn executable_error(e: &executable::ExecutableError) -> Vec<u8> {
     let mut out = Vec::new();
-    let images = match executable::images(bytes) {
-        Ok(images) => images,
-        Err(e) => {
-            push(&mut out, Tag::ExecutableError, e.to_string().as_bytes());
-            return Some(out);
-        }
-    };
+    push(&mut out, Tag::ExecutableError, e.to_string().as_bytes());
+    out
+}
+
+fn extract_from_images<'data, R: object::ReadRef<'data>>(images: &[executable::Image<'data, R>]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
     if let Some(result) = images.iter().find_map(go_buildinfo::read) {
         match result {
             Ok(info) => {
@@ -213,6 +236,10 @@ impl Cataloger for BinaryCataloger {
 
     fn extract_executable(&self, _path: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         extract(bytes)
+    }
+
+    fn extract_executable_from_file(&self, _path: &str, file: &mut dyn ReadSeek) -> Option<Vec<u8>> {
+        extract_from_file(file)
     }
 
     fn catalog(&self, ctx: &CatalogContext<'_>) -> CatalogOutput {

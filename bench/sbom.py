@@ -13,7 +13,10 @@ medians of whole-process wall time and peak RSS (from wait4, per child process).
 The limit beside each figure:
   * compressed forms (OCI layout, .tar.gz): inflating the layer blobs alone, in parallel,
     with chainward's decoder (zlib-rs) and with the fastest decoder on the machine (igzip
-    from ISA-L, when installed);
+    from ISA-L, when installed), one blob per decoder, two at a time. These decoders
+    inflate a stream on one core; chainward inflates a large gzip layer on two
+    (crates/chainward-image/src/split.rs), so on those rows it can come in under this
+    limit, and docs/benchmarks.md gives the two-core bound beside it;
   * uncompressed docker archives: reading the file once (`cat`). chainward reads only the
     tar headers and the files it needs, so it can beat this.
 

@@ -36,6 +36,8 @@ pub struct DigestVerifiedGzip<R> {
     state: State,
     /// Where to pause for a second thread to take over (see [`crate::split`]).
     stop: Option<Stop>,
+    /// An error met after bytes that were returned first.
+    pending_error: Option<io::Error>,
 }
 
 /// A pause at the end of the block that ends in compressed byte `target` of the first
@@ -72,6 +74,7 @@ impl<R: BufRead> DigestVerifiedGzip<R> {
             inflate: Inflate::new(false, 15),
             state: State::Header { first: true },
             stop: None,
+            pending_error: None,
         }
     }
 
@@ -230,6 +233,9 @@ impl<R: BufRead> Read for DigestVerifiedGzip<R> {
         if buf.is_empty() {
             return Ok(0);
         }
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
         loop {
             match self.state {
                 State::Done => return Ok(0),
@@ -255,17 +261,32 @@ impl<R: BufRead> Read for DigestVerifiedGzip<R> {
                     let input = &self.inner.fill_buf()?[..take];
                     let input_was_empty = input.is_empty();
                     let (in_before, out_before) = (self.inflate.total_in(), self.inflate.total_out());
-                    let status = self.inflate.decompress(input, buf, flush).map_err(|e| {
-                        invalid(&format!(
-                            "corrupt deflate data: {}",
-                            self.inflate.error_message().unwrap_or(e.as_str())
-                        ))
-                    })?;
+                    let result = self.inflate.decompress(input, buf, flush);
                     let consumed = usize::try_from(self.inflate.total_in() - in_before).unwrap_or(usize::MAX);
                     let produced = usize::try_from(self.inflate.total_out() - out_before).unwrap_or(usize::MAX);
                     self.inner.consume(consumed);
+                    let status = match result {
+                        Ok(status) => status,
+                        Err(e) => {
+                            let message = self.inflate.error_message().unwrap_or(e.as_str());
+                            let error = invalid(&format!("corrupt deflate data: {message}"));
+                            // The bytes inflated before the damage first, the error next: where
+                            // a walk meets it must not depend on its read sizes.
+                            if produced > 0 {
+                                self.pending_error = Some(error);
+                                return Ok(produced);
+                            }
+                            return Err(error);
+                        }
+                    };
                     if status == Status::StreamEnd {
-                        self.read_trailer()?;
+                        if let Err(error) = self.read_trailer() {
+                            if produced > 0 {
+                                self.pending_error = Some(error);
+                                return Ok(produced);
+                            }
+                            return Err(error);
+                        }
                         self.state = State::Header { first: false };
                     } else {
                         if flush == InflateFlush::Block {
@@ -380,6 +401,37 @@ mod tests {
         wrong_len[n - 1] ^= 1;
         assert!(inflate(&wrong_len).unwrap_err().to_string().contains("length"));
         assert!(inflate(b"PK\x03\x04not gzip").unwrap_err().to_string().contains("magic"));
+    }
+
+    /// Reads until the error with reads of `chunk` bytes: the bytes delivered first.
+    fn delivered_before_error(bytes: &[u8], chunk: usize) -> Option<usize> {
+        let mut gz = DigestVerifiedGzip::new(io::BufReader::with_capacity(chunk, bytes));
+        let mut buf = vec![0u8; chunk];
+        let mut total = 0;
+        loop {
+            match gz.read(&mut buf) {
+                Ok(0) => return None,
+                Ok(n) => total += n,
+                Err(_) => return Some(total),
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_before_damage_come_first_whatever_the_read_size() {
+        // Text-like bytes: a few hundred KiB of deflate with copies and literals.
+        let data: Vec<u8> =
+            (0..300_000u32).map(|i| b'a' + ((i.wrapping_mul(2_654_435_761) >> 13) % 23) as u8).collect();
+        let good = gzip(&data);
+        let mut checked = 0;
+        for at in (good.len() / 3..good.len() - 16).step_by(good.len() / 90) {
+            let mut bad = good.clone();
+            bad[at] ^= 0xa5;
+            let Some(small) = delivered_before_error(&bad, 61) else { continue };
+            assert_eq!(delivered_before_error(&bad, 1 << 20), Some(small), "damage at {at}");
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} damaged streams failed to inflate");
     }
 
     #[test]

@@ -81,18 +81,17 @@ pub(crate) fn walk_split(
 ) -> Result<(LayerIndex, SplitOutcome), WalkError> {
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: blob.path.display().to_string(), source };
     let rendezvous = Rendezvous::default();
-    let base = budget.fork();
-    let fork = budget.fork();
+    let child = budget.child();
     std::thread::scope(|scope| {
         let hasher = blob.verify.as_ref().map(|_| scope.spawn(|| hash_blob(blob)));
         let second = scope.spawn(|| {
             let _posts_failure_unless_done = FailOnDrop(&rendezvous);
-            if let Err(why) = second_half(blob, split_at, &rendezvous, layer_name, interest, limits, &fork) {
+            if let Err(why) = second_half(blob, split_at, &rendezvous, layer_name, interest, limits, &child) {
                 tracing::debug!(why, "layer split: the second thread gives up");
                 rendezvous.give_up(why);
             }
         });
-        let walked = first_half(blob, split_at, &rendezvous, layer_name, interest, limits, budget, &fork, &base);
+        let walked = first_half(blob, split_at, &rendezvous, layer_name, interest, limits, budget, &child);
         rendezvous.abandon.store(true, Ordering::Relaxed);
         // The second thread never panics by design; if it did, its half was not used.
         let _ = second.join();
@@ -118,9 +117,8 @@ fn first_half(
     layer_name: &str,
     interest: &dyn Interest,
     limits: &Limits,
-    budget: &Budget,
-    fork: &Budget,
-    base: &Budget,
+    budget: &Budget<'_>,
+    child: &Budget<'_>,
 ) -> Result<(LayerIndex, SplitOutcome), WalkError> {
     let blob_path = blob.path.display().to_string();
     let io_err = |source| WalkError::Io { layer: layer_name.to_owned(), path: blob_path.clone(), source };
@@ -136,6 +134,9 @@ fn first_half(
         recent: Vec::with_capacity(WINDOW),
         phase: Phase::First,
         rendezvous,
+        budget,
+        child,
+        refunded: false,
         paused_at: 0,
         second: None,
         handed_over: 0,
@@ -144,7 +145,7 @@ fn first_half(
     };
     let (mut index, mut reader) = walk_tar(reader, layer_name, interest, limits, budget, None)?;
     let Some(second) = reader.second.take() else {
-        rendezvous.abandon.store(true, Ordering::Relaxed);
+        reader.stop_second();
         drain_after_end(&mut reader, layer_name, &blob_path, limits, budget)?;
         return Ok((index, SplitOutcome::Alone(reader.alone_because)));
     };
@@ -155,7 +156,6 @@ fn first_half(
             "gzip trailer length does not match the inflated data",
         )));
     }
-    budget.absorb(limits, fork, base)?;
     index.entries.extend(second.index.entries);
     index.clamped_paths.extend(second.index.clamped_paths);
     Ok((index, SplitOutcome::HandedOff(reader.paused_at + reader.handed_over)))
@@ -194,6 +194,8 @@ struct Slots {
     start: Option<Result<u64, &'static str>>,
     handover: Option<Result<Handover, &'static str>>,
     finished: Option<Result<SecondHalf, &'static str>>,
+    /// The second thread has ended: it charges nothing more.
+    stopped: bool,
 }
 
 impl Rendezvous {
@@ -236,6 +238,7 @@ struct FailOnDrop<'a>(&'a Rendezvous);
 impl Drop for FailOnDrop<'_> {
     fn drop(&mut self) {
         self.0.give_up("the second thread stopped");
+        self.0.post(|slots| slots.stopped = true);
     }
 }
 
@@ -248,7 +251,7 @@ fn second_half(
     layer_name: &str,
     interest: &dyn Interest,
     limits: &Limits,
-    fork: &Budget,
+    child: &Budget<'_>,
 ) -> Result<(), &'static str> {
     const UNREADABLE: &str = "the second thread could not read the blob";
     // The region's cursor ends where `data` ends: zlib reads on from there.
@@ -314,8 +317,8 @@ fn second_half(
     let reader = Streaming(BufReader::with_capacity(READ_BUFFER, tail.chain(inflated)));
     const WALK_FAILED: &str = "the second thread's walk failed (the first thread meets the cause itself)";
     let (index, Streaming(mut rest)) =
-        walk_tar(reader, layer_name, interest, limits, fork, None).map_err(|_| WALK_FAILED)?;
-    drain_after_end(&mut rest, layer_name, layer_name, limits, fork).map_err(|_| WALK_FAILED)?;
+        walk_tar(reader, layer_name, interest, limits, child, None).map_err(|_| WALK_FAILED)?;
+    drain_after_end(&mut rest, layer_name, layer_name, limits, child).map_err(|_| WALK_FAILED)?;
     let (_, inflated) = rest.into_inner().into_inner();
     let isize = inflated.isize.ok_or(WALK_FAILED)?;
     let total = marked + inflated.inflate.total_out();
@@ -423,6 +426,11 @@ struct FirstHalf<'a, R> {
     recent: Vec<u8>,
     phase: Phase,
     rendezvous: &'a Rendezvous,
+    /// The layer's budget, and the second walk's share of it.
+    budget: &'a Budget<'a>,
+    child: &'a Budget<'a>,
+    /// Whether the second walk's share has been taken back.
+    refunded: bool,
     /// Stream offset of the pause.
     paused_at: u64,
     second: Option<SecondHalf>,
@@ -497,6 +505,18 @@ impl<R: BufRead> FirstHalf<'_, R> {
         }
     }
 
+    /// Stops the second thread and takes back what its walk charged, so that walking on
+    /// alone meets the bounds exactly as one thread would. (It stops within one read once
+    /// abandoned; its earlier steps are bounded.)
+    fn stop_second(&mut self) {
+        self.rendezvous.abandon.store(true, Ordering::Relaxed);
+        if !self.refunded {
+            self.rendezvous.wait(|slots| slots.stopped.then_some(()));
+            self.budget.refund(self.child);
+            self.refunded = true;
+        }
+    }
+
     fn serve(&mut self, from: usize, to: usize) {
         self.pos = from;
         self.filled = to;
@@ -506,7 +526,7 @@ impl<R: BufRead> FirstHalf<'_, R> {
     fn go_alone(&mut self, skip: u64, why: &'static str) {
         tracing::debug!(why, offset = self.offset, "layer split: the first thread inflates on alone");
         self.alone_because = why;
-        self.rendezvous.abandon.store(true, Ordering::Relaxed);
+        self.stop_second();
         self.gzip.clear_stop();
         self.phase = Phase::Alone { skip };
     }
@@ -861,6 +881,33 @@ mod tests {
         assert!(sequential.as_ref().is_ok_and(|(s, _)| !s.contains("inner/")), "{sequential:?}");
         assert!(split == sequential);
         assert_eq!(outcome, Some(SplitOutcome::Alone("the walk did not land on the second thread's first header")));
+    }
+
+    #[test]
+    fn a_fallback_meets_the_bounds_as_one_thread_does() {
+        // The second thread walks the archive inside the file (entries and kept files that
+        // are not the layer's) before the first thread falls back: what it charged is taken
+        // back, so bounds set to exactly the one-thread walk's use still hold.
+        let mut inner = Vec::new();
+        for i in 0..60u64 {
+            inner.extend(file(&format!("inner/{i}.wanted"), &noise(i, 40_000)));
+        }
+        inner.extend_from_slice(&[0u8; 1024]);
+        let mut tar = file("before.wanted", &words(1, 20_000));
+        tar.extend(file("archive.tar", &inner));
+        tar.extend(file("after.wanted", &words(2, 20_000)));
+        tar.extend_from_slice(&[0u8; 1024]);
+        let dir = tempfile::tempdir().unwrap();
+        let blob = blob(dir.path(), &gzip(&tar, 6), true);
+        let one = Budget::default();
+        let sequential = show(walk_blob_with(&blob, "layer", &Catalogers, &Limits::default(), &one, false), &one);
+        let [bytes, entries, kept] = one.used();
+        let limits = Limits { max_image_size: bytes, max_entries: entries, max_kept_size: kept, ..Limits::default() };
+        let two = Budget::default();
+        let split = walk_split(&blob, blob.len / 2, "layer", &Catalogers, &limits, &two);
+        let outcome = split.as_ref().ok().map(|(_, o)| *o);
+        assert!(matches!(outcome, Some(SplitOutcome::Alone(_))), "{outcome:?}");
+        assert!(show(split.map(|(i, _)| i), &two) == sequential);
     }
 
     #[test]

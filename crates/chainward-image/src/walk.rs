@@ -207,19 +207,25 @@ pub fn normalize_path(raw: &str) -> (String, bool) {
 
 /// Shared counters so that bounds hold across layers walked in parallel.
 #[derive(Debug, Default)]
-pub struct Budget {
+pub struct Budget<'p> {
     bytes: AtomicU64,
     entries: AtomicU64,
     kept: AtomicU64,
+    /// For a walk whose result may be thrown away (the second half of a layer inflated on
+    /// two threads, see [`Budget::child`]): every charge is made and checked there too.
+    parent: Option<&'p Budget<'p>>,
 }
 
-impl Budget {
+impl<'p> Budget<'p> {
     fn charge(&self, limits: &Limits, bytes: u64, entries: u64) -> Result<(), WalkError> {
         let b = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let e = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
+        if let Some(parent) = self.parent {
+            return parent.charge(limits, bytes, entries);
+        }
         if b > limits.max_image_size {
             return Err(WalkError::ImageTooLarge { limit: limits.max_image_size });
         }
-        let e = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
         if e > limits.max_entries {
             return Err(WalkError::TooManyEntries { limit: limits.max_entries });
         }
@@ -229,28 +235,29 @@ impl Budget {
     /// Reserves `bytes` of [`Limits::max_kept_size`] before they are read into memory.
     pub(crate) fn keep(&self, limits: &Limits, bytes: u64) -> Result<(), WalkError> {
         let k = self.kept.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        if let Some(parent) = self.parent {
+            return parent.keep(limits, bytes);
+        }
         if k > limits.max_kept_size {
             return Err(WalkError::KeptTooLarge { limit: limits.max_kept_size });
         }
         Ok(())
     }
 
-    /// A copy of the counters for a walk whose result may be thrown away (the second half
-    /// of a layer inflated on two threads): it meets the bounds as they stand now, and its
-    /// use reaches this budget only through [`Budget::absorb`] when its result is kept.
-    pub(crate) fn fork(&self) -> Budget {
-        Budget {
-            bytes: AtomicU64::new(self.bytes.load(Ordering::Relaxed)),
-            entries: AtomicU64::new(self.entries.load(Ordering::Relaxed)),
-            kept: AtomicU64::new(self.kept.load(Ordering::Relaxed)),
-        }
+    /// A budget that charges this one as it goes (so the bounds hold live across both
+    /// walks, as across layers) and records its own share, which [`Budget::refund`] takes
+    /// back if its walk's result is thrown away.
+    pub(crate) fn child(&'p self) -> Budget<'p> {
+        Budget { parent: Some(self), ..Budget::default() }
     }
 
-    /// Charges what a fork used since `base` (the fork as it was made).
-    pub(crate) fn absorb(&self, limits: &Limits, fork: &Budget, base: &Budget) -> Result<(), WalkError> {
-        let used = |a: &AtomicU64, b: &AtomicU64| a.load(Ordering::Relaxed).saturating_sub(b.load(Ordering::Relaxed));
-        self.keep(limits, used(&fork.kept, &base.kept))?;
-        self.charge(limits, used(&fork.bytes, &base.bytes), used(&fork.entries, &base.entries))
+    /// Takes back everything `child` charged (its walk's result was not used). Call it once
+    /// the child's walk has stopped.
+    pub(crate) fn refund(&self, child: &Budget<'_>) {
+        for (mine, theirs) in [(&self.bytes, &child.bytes), (&self.entries, &child.entries), (&self.kept, &child.kept)]
+        {
+            mine.fetch_sub(theirs.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+        }
     }
 
     /// Bytes, entries and kept bytes charged so far.
@@ -260,7 +267,10 @@ impl Budget {
     }
 
     pub(crate) fn remaining_bytes(&self, limits: &Limits) -> u64 {
-        limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed))
+        match self.parent {
+            Some(parent) => parent.remaining_bytes(limits),
+            None => limits.max_image_size.saturating_sub(self.bytes.load(Ordering::Relaxed)),
+        }
     }
 }
 

@@ -28,13 +28,16 @@ const MAX_SEARCH_OUTPUT: usize = 16 * 1024 * 1024;
 pub fn find_block_start(data: &[u8], from: u64, to: u64) -> Option<u64> {
     let to = to.min(data.len() as u64 * 8);
     let mut budget = MAX_SEARCH_OUTPUT;
-    let mut bit = from;
+    // Bit 0's byte window reaches into the byte before `data`, which is not at hand.
+    let mut bit = from.max(1);
     while bit < to {
-        if starts_dynamic_block(data, bit) && trial(data, bit, &mut budget)? == Trial::Decodes {
+        if starts_dynamic_block(data, bit) && trial(data, bit, &mut budget)? == (Trial::Decodes { next_valid: true }) {
             let t = bit.div_ceil(8);
             let mut unique = true;
             for q in (8 * t).saturating_sub(7)..=8 * t {
-                // A neighbour too long to decide might be the real block: it counts as one.
+                // Any block that decodes here might be the real one, whatever follows it
+                // (a stream broken right after a real block must not make a false start
+                // look unique), and so might one too long to decide.
                 if q != bit && trial(data, q, &mut budget)? != Trial::Fails {
                     unique = false;
                     break;
@@ -62,9 +65,9 @@ fn starts_dynamic_block(data: &[u8], bit: u64) -> bool {
 /// What a trial decode of one block found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trial {
-    /// A block of some type decodes completely (with markers for the unknown window) and,
-    /// unless it is the final block, is followed by a header of a valid type.
-    Decodes,
+    /// A block of some type decodes completely (with markers for the unknown window);
+    /// `next_valid`: it is the final block, or a header of a valid type follows it.
+    Decodes { next_valid: bool },
     /// It does not.
     Fails,
     /// It cannot be told with the data and bounds at hand (its output passed
@@ -80,10 +83,9 @@ fn trial(data: &[u8], bit: u64, budget: &mut usize) -> Option<Trial> {
     let result = trial.block(&mut bits);
     *budget -= trial.out.len();
     Some(match result {
-        Ok(block) if block.last => Trial::Decodes,
+        Ok(block) if block.last => Trial::Decodes { next_valid: true },
         Ok(_) => match bits.take(3) {
-            Ok(header) if header >> 1 != 3 => Trial::Decodes,
-            Ok(_) => Trial::Fails,
+            Ok(header) => Trial::Decodes { next_valid: header >> 1 != 3 },
             // The next header lies past the data at hand.
             Err(_) => Trial::Undecided,
         },

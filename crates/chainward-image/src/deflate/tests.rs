@@ -264,3 +264,18 @@ fn a_search_through_blocks_that_never_end_is_bounded() {
     // The decoder itself stops at its caller's bound.
     assert_eq!(MarkerInflate::run(&one.bytes, 0, 1 << 16).err(), Some(DeflateError::OutputBound));
 }
+
+#[test]
+fn no_start_is_taken_at_bit_zero_whose_byte_window_is_not_at_hand() {
+    // A stream's first block is a non-final dynamic block at bit 0; its byte window would
+    // reach into the byte before the data, so the search must not take it.
+    let stream = deflate(&corpus(), 6);
+    let (marks, _) = boundaries(&stream);
+    assert!(starts_dynamic_block_at_zero(&stream));
+    let start = find_block_start(&stream, 0, stream.len() as u64 * 8).expect("a later start");
+    assert!(start > 0 && marks.iter().any(|(b, _)| *b == start), "{start}");
+}
+
+fn starts_dynamic_block_at_zero(stream: &[u8]) -> bool {
+    stream[0] & 0b111 == 0b100
+}

@@ -865,15 +865,7 @@ mod tests {
     fn a_tar_inside_a_file_across_the_split_point_is_not_taken_for_the_layer() {
         // The second thread's first header is a header of the archive inside the file; the
         // first walk skips the file's body past it and so never lands there.
-        let mut inner = Vec::new();
-        for i in 0..60u64 {
-            inner.extend(file(&format!("inner/{i}.wanted"), &noise(i, 40_000)));
-        }
-        inner.extend_from_slice(&[0u8; 1024]);
-        let mut tar = file("before.wanted", &words(1, 20_000));
-        tar.extend(file("archive.tar", &inner));
-        tar.extend(file("after.wanted", &words(2, 20_000)));
-        tar.extend_from_slice(&[0u8; 1024]);
+        let tar = a_tar_inside_a_file();
         let dir = tempfile::tempdir().unwrap();
         let gz = gzip(&tar, 6);
         let blob = blob(dir.path(), &gz, true);
@@ -883,11 +875,9 @@ mod tests {
         assert_eq!(outcome, Some(SplitOutcome::Alone("the walk did not land on the second thread's first header")));
     }
 
-    #[test]
-    fn a_fallback_meets_the_bounds_as_one_thread_does() {
-        // The second thread walks the archive inside the file (entries and kept files that
-        // are not the layer's) before the first thread falls back: what it charged is taken
-        // back, so bounds set to exactly the one-thread walk's use still hold.
+    /// A layer whose middle is one file holding a tar archive of its own (wanted files, no
+    /// copies between them, so the second thread's output is free of markers there).
+    fn a_tar_inside_a_file() -> Vec<u8> {
         let mut inner = Vec::new();
         for i in 0..60u64 {
             inner.extend(file(&format!("inner/{i}.wanted"), &noise(i, 40_000)));
@@ -897,6 +887,15 @@ mod tests {
         tar.extend(file("archive.tar", &inner));
         tar.extend(file("after.wanted", &words(2, 20_000)));
         tar.extend_from_slice(&[0u8; 1024]);
+        tar
+    }
+
+    #[test]
+    fn a_fallback_meets_the_bounds_as_one_thread_does() {
+        // The second thread walks the archive inside the file (entries and kept files that
+        // are not the layer's) before the first thread falls back: what it charged is taken
+        // back, so bounds set to exactly the one-thread walk's use still hold.
+        let tar = a_tar_inside_a_file();
         let dir = tempfile::tempdir().unwrap();
         let blob = blob(dir.path(), &gzip(&tar, 6), true);
         let one = Budget::default();

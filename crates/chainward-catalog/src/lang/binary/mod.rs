@@ -9,6 +9,7 @@
 //! [`Evidence::Binary`], the location the executable's path.
 
 pub mod auditable;
+mod blocks;
 pub mod executable;
 pub mod go_buildinfo;
 
@@ -76,10 +77,11 @@ pub fn extract(bytes: &[u8]) -> Option<Vec<u8>> {
 /// [`extract`] from an executable still in a file, reading only its headers and the sections
 /// the extract needs (`object`'s `ReadCache`); a fat Mach-O is read whole.
 pub fn extract_from_file<F: std::io::Read + std::io::Seek + ?Sized>(file: &mut F) -> Option<Vec<u8>> {
-    let cache = object::read::ReadCache::new(file);
+    use std::io::{Read as _, Seek as _};
+    let cache = object::read::ReadCache::new(blocks::BlockCache::new(file));
     if executable::is_fat(&cache) {
         let mut bytes = Vec::new();
-        let file = cache.into_inner();
+        let mut file = cache.into_inner();
         file.seek(std::io::SeekFrom::Start(0)).ok()?;
         file.read_to_end(&mut bytes).ok()?;
         return extract(&bytes);

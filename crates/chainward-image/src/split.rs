@@ -651,6 +651,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::tar::tests::entry;
     use crate::walk::walk_blob_with;
 
     /// Keeps files named `*.wanted` and dpkg's status, and extracts executables, as the
@@ -666,18 +667,6 @@ mod tests {
         fn extract_executable(&self, path: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             Some(format!("{path}: {} bytes, last {:?}", bytes.len(), bytes.last()).into_bytes())
         }
-    }
-
-    fn entry(name: &str, typeflag: u8, data: &[u8], mode: u32, link: &str) -> Vec<u8> {
-        let mut h = crate::tar::tests::header(name, typeflag, data.len() as u64, link);
-        h[100..108].copy_from_slice(format!("{mode:07o}\0").as_bytes());
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
-        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        let mut out = h.to_vec();
-        out.extend_from_slice(data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-        out
     }
 
     fn file(name: &str, data: &[u8]) -> Vec<u8> {

@@ -606,6 +606,19 @@ fn parse_pax(mut data: &[u8], offset: u64) -> Result<PaxOverrides, TarError> {
 pub(crate) mod tests {
     use super::*;
 
+    /// A whole entry for tests: header (with `mode` and a fresh checksum), data, padding.
+    pub(crate) fn entry(name: &str, typeflag: u8, data: &[u8], mode: u32, link: &str) -> Vec<u8> {
+        let mut h = header(name, typeflag, data.len() as u64, link);
+        h[100..108].copy_from_slice(format!("{mode:07o}\0").as_bytes());
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut out = h.to_vec();
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
     /// Builds a ustar header block for tests.
     pub(crate) fn header(name: &str, typeflag: u8, size: u64, link: &str) -> [u8; 512] {
         let mut h = [0u8; 512];

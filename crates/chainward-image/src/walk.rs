@@ -607,7 +607,7 @@ fn walk_compressed<R: BufRead>(
 }
 
 /// Hashes the blob's bytes as they pass its reading stage.
-pub(crate) struct BlobHasher(pub(crate) Sha256);
+struct BlobHasher(Sha256);
 
 impl pipe::Observer for BlobHasher {
     type Output = Digest;
@@ -751,15 +751,7 @@ mod tests {
 
     /// A one-file tar entry with the given mode.
     fn entry_with_mode(name: &str, data: &[u8], mode: u32) -> Vec<u8> {
-        let mut h = crate::tar::tests::header(name, b'0', data.len() as u64, "");
-        h[100..108].copy_from_slice(format!("{mode:07o}\0").as_bytes());
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
-        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        let mut out = h.to_vec();
-        out.extend_from_slice(data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-        out
+        crate::tar::tests::entry(name, b'0', data, mode, "")
     }
 
     struct ExtractLength;

@@ -13,13 +13,17 @@
 //! mod 8.
 
 /// Writes bits least significant first.
-struct BitWriter {
-    bytes: Vec<u8>,
-    bits: u64,
+pub(super) struct BitWriter {
+    pub(super) bytes: Vec<u8>,
+    pub(super) bits: u64,
 }
 
 impl BitWriter {
-    fn put(&mut self, value: u32, n: u32) {
+    pub(super) fn new() -> Self {
+        Self { bytes: Vec::new(), bits: 0 }
+    }
+
+    pub(super) fn put(&mut self, value: u32, n: u32) {
         for i in 0..n {
             let byte = usize::try_from(self.bits / 8).unwrap_or(usize::MAX);
             if byte == self.bytes.len() {
@@ -31,7 +35,7 @@ impl BitWriter {
     }
 
     /// A Huffman code, sent most significant bit first.
-    fn put_code(&mut self, code: u32, len: u32) {
+    pub(super) fn put_code(&mut self, code: u32, len: u32) {
         for i in (0..len).rev() {
             self.put((code >> i) & 1, 1);
         }
@@ -73,7 +77,7 @@ fn empty_dynamic_block(w: &mut BitWriter) {
 /// Empty blocks `8n + residue` bits long: returns the bytes (the last one partial when
 /// `residue > 0`, its high bits zero) and `n`.
 pub fn empty_blocks(residue: u8) -> (Vec<u8>, usize) {
-    let mut w = BitWriter { bytes: Vec::new(), bits: 0 };
+    let mut w = BitWriter::new();
     let residue = residue % 8;
     if residue % 2 == 1 {
         empty_dynamic_block(&mut w); // 95 bits, 7 mod 8

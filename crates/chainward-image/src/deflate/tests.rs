@@ -9,6 +9,7 @@ use flate2::write::DeflateEncoder;
 use zlib_rs::{Inflate, InflateFlush, Status};
 
 use super::bits::Bits;
+use super::filler::BitWriter;
 use super::markers::MARKER_BASE;
 use super::*;
 
@@ -185,36 +186,10 @@ fn hostile_bits_give_errors_not_panics() {
     assert_eq!(MarkerInflate::run(&[0b110], 0, 10).err(), Some(DeflateError::InvalidBlockType));
 }
 
-/// Bits written least significant first.
-struct Writer {
-    bytes: Vec<u8>,
-    bits: u64,
-}
-
-impl Writer {
-    fn put(&mut self, value: u32, n: u32) {
-        for i in 0..n {
-            if self.bits.is_multiple_of(8) {
-                self.bytes.push(0);
-            }
-            let last = self.bytes.len() - 1;
-            self.bytes[last] |= (((value >> i) & 1) as u8) << (self.bits % 8);
-            self.bits += 1;
-        }
-    }
-
-    /// A Huffman code, most significant bit first.
-    fn code(&mut self, code: u32, len: u32) {
-        for i in (0..len).rev() {
-            self.put((code >> i) & 1, 1);
-        }
-    }
-}
-
 /// A dynamic block whose literal/length code has two one-bit codes, end-of-block (0) and
 /// length 258 (1), and one distance code (distance 1): each further "1 0" inflates to 258
 /// bytes. `copies` of them, no end-of-block.
-fn endless_block(w: &mut Writer, copies: usize) {
+fn endless_block(w: &mut BitWriter, copies: usize) {
     w.put(0, 1);
     w.put(2, 2);
     w.put(29, 5); // 286 literal/length codes
@@ -231,18 +206,18 @@ fn endless_block(w: &mut Writer, copies: usize) {
         );
     }
     // Code-length code: 18 is "0", 0 is "10", 1 is "11".
-    w.code(0, 1);
+    w.put_code(0, 1);
     w.put(138 - 11, 7); // literals 0..138: 0
-    w.code(0, 1);
+    w.put_code(0, 1);
     w.put(118 - 11, 7); // literals 138..256: 0
-    w.code(0b11, 2); // 256: 1
-    w.code(0, 1);
+    w.put_code(0b11, 2); // 256: 1
+    w.put_code(0, 1);
     w.put(28 - 11, 7); // 257..285: 0
-    w.code(0b11, 2); // 285: 1
-    w.code(0b11, 2); // distance 0: 1
+    w.put_code(0b11, 2); // 285: 1
+    w.put_code(0b11, 2); // distance 0: 1
     for _ in 0..copies {
-        w.code(1, 1); // length 258
-        w.code(0, 1); // distance 1
+        w.put_code(1, 1); // length 258
+        w.put_code(0, 1); // distance 1
     }
 }
 
@@ -250,7 +225,7 @@ fn endless_block(w: &mut Writer, copies: usize) {
 fn a_search_through_blocks_that_never_end_is_bounded() {
     // Forty blocks that each inflate past the trial bound: every one is a candidate the
     // search must try, and the search's total bound stops it after a few.
-    let mut w = Writer { bytes: Vec::new(), bits: 0 };
+    let mut w = BitWriter::new();
     for _ in 0..40 {
         endless_block(&mut w, 17_000);
     }
@@ -258,7 +233,7 @@ fn a_search_through_blocks_that_never_end_is_bounded() {
     assert_eq!(find_block_start(&w.bytes, 0, w.bits), None);
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     // One such block is undecided, never taken for a start: its end is unknown.
-    let mut one = Writer { bytes: Vec::new(), bits: 0 };
+    let mut one = BitWriter::new();
     endless_block(&mut one, 17_000);
     assert_eq!(find_block_start(&one.bytes, 0, one.bits), None);
     // The decoder itself stops at its caller's bound.
